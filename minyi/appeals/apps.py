@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AppealsConfig(AppConfig):
+    name = "minyi.appeals"
+    verbose_name = "诉求工单"

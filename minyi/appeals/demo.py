@@ -1,0 +1,238 @@
+"""Deterministic demo data: accounts for every role and appeals in every lifecycle state.
+
+Appeals go through the real actions (intake, then ``workflow.services.perform``) with
+back-dated times, so the audit trail, SLA stamps and rates are what production would
+record. The same seed and anchor day give the same appeals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from minyi.appeals import demo_data
+from minyi.appeals.models import Appeal, Kind, Priority, SubmitterType
+from minyi.appeals.services import IntakeData, intake_appeal
+from minyi.appeals.validators import credit_code_check_char
+from minyi.directory.defaults import load_defaults
+from minyi.directory.models import Category, Channel, Department, GridCell, StaffProfile
+from minyi.workflow import services as wf
+from minyi.workflow.calendar import SHANGHAI
+from minyi.workflow.machine import Event, State
+from minyi.workflow.policy import Role
+
+DEMO_PASSWORD = "minyi-demo-2026"  # noqa: S105 - printed on purpose; demo only
+
+# (username, full name, role, department code)
+DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None]] = [
+    ("operator", "受理员 周敏", Role.OPERATOR, "sjj-12345"),
+    ("dispatcher", "派单员 陈晓", Role.DISPATCHER, "sjj-12345"),
+    ("handler", "承办人 李强（区住建局）", Role.HANDLER, "zjj"),
+    ("street", "承办人 王芳（明湖街道）", Role.HANDLER, "mhjd"),
+    ("supervisor", "督办员 刘洋", Role.SUPERVISOR, "sjj"),
+    ("leader", "领导 张书记", Role.LEADER, "mh"),
+    ("admin", "管理员", Role.ADMIN, "sjj"),
+]
+
+CHANNEL_WEIGHTS = {"12345": 55, "sst": 10, "zqzch": 3, "sqmy": 4, "dzf": 6, "ssp": 10, "wzxx": 8, "cl": 2, "rdjy": 1, "zxta": 1}
+
+
+def ensure_demo_accounts() -> list[tuple[str, str, str]]:
+    """Create the demo logins (idempotent) and a handler for every bureau and street."""
+    user_model = get_user_model()
+    accounts = [*DEMO_ACCOUNTS]
+    for dept in Department.objects.filter(kind__in=[Department.Kind.BUREAU, Department.Kind.STREET]).order_by("code"):
+        accounts.append((f"h-{dept.code}", f"承办人（{dept.name}）", Role.HANDLER, dept.code))
+    printed = []
+    hashed = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
+    for username, full_name, role, dept_code in accounts:
+        user, created = user_model.objects.get_or_create(username=username, defaults={"first_name": full_name})
+        if created:
+            user.password = hashed
+            user.is_staff = role is Role.ADMIN
+            user.is_superuser = role is Role.ADMIN
+            user.save()
+        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        department = Department.objects.filter(code=dept_code).first() if dept_code else None
+        StaffProfile.objects.update_or_create(user=user, defaults={"department": department})
+        if not username.startswith("h-"):
+            printed.append((username, DEMO_PASSWORD, full_name))
+    return printed
+
+
+@dataclass
+class Cast:
+    operator: Any
+    dispatcher: Any
+    supervisor: Any
+    handlers: dict[int, Any]
+
+
+def _cast() -> Cast:
+    users = get_user_model().objects
+    handlers: dict[int, Any] = {}
+    for profile in StaffProfile.objects.select_related("user").filter(user__groups__name=Role.HANDLER.value):
+        if profile.department_id is not None:
+            handlers.setdefault(profile.department_id, profile.user)
+    return Cast(users.get(username="operator"), users.get(username="dispatcher"), users.get(username="supervisor"), handlers)
+
+
+def _fill(rng: random.Random, text: str, place: str) -> str:
+    return text.format(place=place, n=rng.randint(2, 9), days=rng.choice(demo_data.DURATIONS), shop=rng.choice(demo_data.SHOPS))
+
+
+def _enterprise_code(rng: random.Random) -> str:
+    body = "91320508" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    return body + credit_code_check_char(body)
+
+
+class Seeder:
+    def __init__(self, seed: int, anchor: dt.datetime) -> None:
+        self.rng = random.Random(seed)
+        self.anchor = anchor
+        self.cast = _cast()
+        self.channels = {c.code: c for c in Channel.objects.all()}
+        self.categories = {c.code: c for c in Category.objects.filter(level=2).select_related("default_department")}
+        self.communities = list(GridCell.objects.filter(level=GridCell.Level.COMMUNITY).select_related("parent__department"))
+        self.recent: dict[str, Appeal] = {}
+
+    def _intake_data(self) -> tuple[IntakeData, Category, GridCell]:
+        rng = self.rng
+        code = rng.choice(sorted(demo_data.TEMPLATES))
+        kind, title, content = rng.choice(demo_data.TEMPLATES[code])
+        cell = rng.choice(self.communities)
+        place = rng.choice([a for a in cell.aliases.splitlines() if a] or [cell.name])
+        channel_code = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
+        enterprise = channel_code in ("sst", "zqzch") or (code.startswith("yshj") and rng.random() < 0.6)
+        priority = Priority.CRITICAL if code == "ggaq-rq" and kind == "help" else rng.choices(
+            [Priority.NORMAL, Priority.URGENT, Priority.CRITICAL], weights=[88, 10, 2]
+        )[0]
+        data = IntakeData(
+            channel=self.channels[channel_code],
+            title=_fill(rng, title, place),
+            content=_fill(rng, content, place),
+            kind=kind,
+            priority=priority,
+            submitter_type=SubmitterType.ENTERPRISE if enterprise else SubmitterType.PERSON,
+            submitter_name=rng.choice(demo_data.ENTERPRISES) if enterprise else rng.choice(demo_data.SURNAMES) + rng.choice(demo_data.GIVEN),
+            credit_code=_enterprise_code(rng) if enterprise else "",
+            phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+            address=f"明湖区{cell.street.name}{place}",
+            grid=cell,
+        )
+        return data, self.categories[code], cell
+
+    def _department_for(self, category: Category, cell: GridCell) -> Department:
+        if category.territorial and cell.parent is not None and cell.parent.department is not None:
+            return cell.parent.department
+        assert category.default_department is not None
+        return category.default_department
+
+    def one(self) -> Appeal:
+        rng = self.rng
+        # Skewed towards recent days, like a live hotline's open backlog.
+        age = dt.timedelta(days=90 * rng.random() ** 1.6, minutes=rng.randint(0, 600))
+        created = self.anchor - age
+        data, category, cell = self._intake_data()
+        accepted = not data.channel.public or rng.random() < 0.7
+        appeal, _ = intake_appeal(data, by=self.cast.operator, accept=accepted, now=created)
+        clock = [created]
+        department = self._department_for(category, cell)
+        handler = self.cast.handlers.get(department.pk, self.cast.dispatcher)
+
+        def step(event: Event, actor: Any, hours: tuple[float, float], **kwargs: Any) -> bool:
+            moment = clock[0] + dt.timedelta(hours=rng.uniform(*hours))
+            if moment >= self.anchor:
+                return False
+            clock[0] = moment
+            wf.perform(appeal, event, by=actor, now=moment, **kwargs)
+            return True
+
+        for ok in self._story(appeal, accepted, data.kind, category, department, handler, step):
+            if not ok:
+                break
+        self.recent[category.code] = appeal
+        return appeal
+
+    def _story(
+        self,
+        appeal: Appeal,
+        accepted: bool,
+        kind: str,
+        category: Category,
+        department: Department,
+        handler: Any,
+        step: Callable[..., bool],
+    ) -> Iterator[bool]:
+        rng, cast = self.rng, self.cast
+        if not accepted:
+            roll = rng.random()
+            if roll < 0.4:
+                return
+            if roll < 0.55:
+                yield step(Event.REJECT, cast.operator, (1, 20), reason="诉求内容不完整且无法联系诉求人，不予受理")
+                return
+            yield step(Event.ACCEPT, cast.operator, (0.5, 8))
+        if kind == Kind.CONSULT and rng.random() < 0.6:
+            yield step(Event.CLOSE_DIRECTLY, cast.operator, (0.05, 0.5), reply="已按政策口径当场答复诉求人。")
+            return
+        twin = self.recent.get(category.code)
+        if twin is not None and rng.random() < 0.03 and twin.pk != appeal.pk:
+            twin.refresh_from_db()
+            if twin.state in (State.PENDING_DISPATCH, State.DISPATCHED, State.IN_PROGRESS):
+                yield step(Event.MERGE, cast.dispatcher, (0.2, 4), merge_into=twin, reason=f"与 {twin.number} 反映同一问题")
+                return
+        yield step(Event.DISPATCH, cast.dispatcher, (0.2, 6), department=department, category=category)
+        if rng.random() < 0.06:
+            yield step(Event.RETURN, handler, (1, 20), reason="该事项不属于本单位职责范围")
+            yield step(Event.DISPATCH, cast.dispatcher, (0.5, 6), department=department, category=category, reason="经核实职责，重新派单")
+        slow = rng.random() < 0.12
+        yield step(Event.CLAIM, handler, (0.5, 40 if slow else 20))
+        if rng.random() < 0.05:
+            yield step(Event.REQUEST_EXTENSION, handler, (24, 72), extension_days=5, reason="需协调多个部门联合处置")
+            yield step(Event.APPROVE_EXTENSION, cast.supervisor, (2, 20), reason="同意延期")
+        if rng.random() < 0.03:
+            yield step(Event.SUSPEND, handler, (24, 72), reason="等待诉求人补充材料")
+            yield step(Event.RESUME, handler, (24, 120))
+        yield step(Event.REPLY, handler, (24 * 8, 24 * 30) if slow else (4, 24 * 5), reply=_fill(rng, rng.choice(demo_data.REPLIES), ""))
+        yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
+        satisfaction = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 8, 4])[0]
+        resolved = satisfaction >= 3 and rng.random() < 0.95
+        if satisfaction >= 3:
+            yield step(Event.CLOSE, cast.operator, (4, 72), satisfaction=satisfaction, resolved=resolved)
+            return
+        yield step(Event.REOPEN, cast.operator, (4, 72), satisfaction=satisfaction, resolved=False, comment="问题没有解决")
+        yield step(Event.CLAIM, handler, (0.5, 12))
+        yield step(Event.REPLY, handler, (12, 24 * 4), reply="重新办理：已再次现场处置并整改到位。")
+        yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
+        yield step(Event.CLOSE, cast.operator, (4, 48), satisfaction=4, resolved=True)
+
+
+def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Load defaults, create demo accounts and ``appeals`` appeals. Returns how many were made."""
+    load_defaults()
+    ensure_demo_accounts()
+    if anchor is None:
+        # Midnight today: always in the past, and the same all day, so reruns agree.
+        anchor = dt.datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    backend = settings.MINYI_NOTIFY_BACKEND
+    settings.MINYI_NOTIFY_BACKEND = "null"  # historical appeals must not page anyone
+    try:
+        seeder = Seeder(seed, anchor)
+        for i in range(appeals):
+            with transaction.atomic():
+                seeder.one()
+            if progress is not None:
+                progress(i + 1)
+    finally:
+        settings.MINYI_NOTIFY_BACKEND = backend
+    return appeals

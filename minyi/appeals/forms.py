@@ -1,0 +1,81 @@
+"""Forms: they parse and validate input; the actions in services.py do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from minyi.appeals.models import Kind, Priority, Satisfaction, SubmitterType
+from minyi.directory.models import Category, Channel, Department, GridCell
+from minyi.workflow.machine import Event
+
+
+class IntakeForm(forms.Form):
+    channel = forms.ModelChoiceField(Channel.objects.filter(active=True), label="来源渠道", empty_label=None)
+    kind = forms.ChoiceField(choices=Kind.choices, label="诉求类型", initial=Kind.COMPLAINT)
+    priority = forms.ChoiceField(choices=Priority.choices, label="紧急程度", initial=Priority.NORMAL)
+    submitter_type = forms.ChoiceField(choices=SubmitterType.choices, label="诉求人类型", initial=SubmitterType.PERSON)
+    submitter_name = forms.CharField(label="诉求人/企业名称", max_length=80, required=False)
+    credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    title = forms.CharField(label="标题", max_length=200)
+    content = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 6}))
+    address = forms.CharField(label="地址", max_length=200, required=False)
+    grid = forms.ModelChoiceField(GridCell.objects.select_related("parent"), label="网格（街道/社区）", required=False)
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label="分类", required=False)
+    lat = forms.FloatField(label="纬度", required=False)
+    lng = forms.FloatField(label="经度", required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+# Which inputs each event asks for. ``callback`` stands for CLOSE/REOPEN, decided by the rating.
+EVENT_FIELDS: dict[str, tuple[str, ...]] = {
+    Event.ACCEPT: (),
+    Event.REJECT: ("reason",),
+    Event.CLOSE_DIRECTLY: ("reply",),
+    Event.DISPATCH: ("department", "category", "reason"),
+    Event.REDISPATCH: ("department", "category", "reason"),
+    Event.CLAIM: (),
+    Event.RETURN: ("reason",),
+    Event.REQUEST_EXTENSION: ("extension_days", "reason"),
+    Event.APPROVE_EXTENSION: ("reason",),
+    Event.DENY_EXTENSION: ("reason",),
+    Event.SUSPEND: ("reason",),
+    Event.RESUME: ("reason",),
+    Event.REPLY: ("reply",),
+    Event.APPROVE_REPLY: ("reason",),
+    Event.REJECT_REPLY: ("reason",),
+    Event.SUPERVISE: ("reason",),
+    "callback": ("satisfaction", "resolved", "comment"),
+    Event.MERGE: ("merge_into", "reason"),
+}
+
+
+class ActionForm(forms.Form):
+    reason = forms.CharField(label="原因/说明", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    department = forms.ModelChoiceField(Department.objects.filter(active=True), label="承办部门", required=False)
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label="分类", required=False)
+    reply = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
+    extension_days = forms.IntegerField(label="延期天数（工作日）", min_value=1, max_value=30, required=False)
+    satisfaction = forms.TypedChoiceField(label="满意度", choices=Satisfaction.choices, coerce=int, required=False)
+    resolved = forms.TypedChoiceField(label="是否解决", choices=[("1", "已解决"), ("0", "未解决")], coerce=lambda v: v == "1", required=False)
+    comment = forms.CharField(label="评价意见", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    merge_into = forms.CharField(label="合并至（主件编号）", max_length=24, required=False)
+
+    def __init__(self, *args: Any, event: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        wanted = EVENT_FIELDS[event]
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        if event in (Event.DISPATCH, Event.REDISPATCH):
+            self.fields["department"].required = True
+        if event == "callback":
+            self.fields["satisfaction"].required = True
+            self.fields["resolved"].required = True
+        if event == Event.MERGE:
+            self.fields["merge_into"].required = True
+        if event == Event.REQUEST_EXTENSION:
+            self.fields["extension_days"].required = True

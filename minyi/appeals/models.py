@@ -1,0 +1,162 @@
+"""The appeal (诉求工单) and its attachments.
+
+Only ``minyi.workflow.services`` writes ``status`` and the SLA stamps; everything here
+is storage. Indexes are chosen for tens of millions of rows: every list the desks show
+filters on (department, status) or (status, created) and sorts by a stamped column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from minyi.directory.models import Category, Channel, Department, GridCell
+from minyi.workflow.machine import STATE_LABELS, State
+
+
+class Kind(models.TextChoices):
+    CONSULT = "consult", "咨询"
+    HELP = "help", "求助"
+    COMPLAINT = "complaint", "投诉"
+    REPORT = "report", "举报"
+    SUGGESTION = "suggestion", "建议"
+    PRAISE = "praise", "表扬"
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", "一般"
+    URGENT = "urgent", "紧急"
+    CRITICAL = "critical", "特急"
+
+
+PRIORITY_ORDER = [Priority.NORMAL, Priority.URGENT, Priority.CRITICAL]
+
+
+class SubmitterType(models.TextChoices):
+    PERSON = "person", "个人"
+    ENTERPRISE = "enterprise", "企业"
+
+
+class Satisfaction(models.IntegerChoices):
+    VERY_UNSATISFIED = 1, "非常不满意"
+    UNSATISFIED = 2, "不满意"
+    BASIC = 3, "基本满意"
+    SATISFIED = 4, "满意"
+    VERY_SATISFIED = 5, "非常满意"
+
+
+STATUS_CHOICES = [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW]
+
+
+class AppealQuerySet(models.QuerySet["Appeal"]):
+    def open(self) -> AppealQuerySet:
+        return self.exclude(status__in=[State.CLOSED, State.REJECTED, State.MERGED])
+
+
+class Appeal(models.Model):
+    number = models.CharField("编号", max_length=24, unique=True, editable=False)
+    idempotency_key = models.CharField("幂等键", max_length=100, unique=True, null=True, blank=True, editable=False)
+    channel = models.ForeignKey(Channel, verbose_name="来源渠道", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("诉求类型", max_length=16, choices=Kind.choices, default=Kind.COMPLAINT)
+    priority = models.CharField("紧急程度", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField("状态", max_length=20, choices=STATUS_CHOICES, editable=False)
+
+    submitter_type = models.CharField("诉求人类型", max_length=12, choices=SubmitterType.choices, default=SubmitterType.PERSON)
+    submitter_name = models.CharField("诉求人", max_length=80, blank=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+
+    title = models.CharField("标题", max_length=200)
+    content = models.TextField("诉求内容")
+    address = models.CharField("地址", max_length=200, blank=True)
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    grid = models.ForeignKey(GridCell, verbose_name="网格", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    category = models.ForeignKey(Category, verbose_name="分类", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(Department, verbose_name="承办部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    created_at = models.DateTimeField("登记时间", db_index=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    claimed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    claim_due_at = models.DateTimeField("签收时限", null=True, blank=True)
+    reply_due_at = models.DateTimeField("答复时限", null=True, blank=True)
+    reply_warn_at = models.DateTimeField("临期提醒", null=True, blank=True)
+    sla_unit = models.CharField(max_length=2, blank=True, editable=False)
+    reply_budget_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+    paused_at = models.DateTimeField("挂起时间", null=True, blank=True)
+    paused_remaining_seconds = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    extension_days_requested = models.PositiveSmallIntegerField("申请延期(工作日)", null=True, blank=True)
+    reply_text = models.TextField("答复内容", blank=True)
+    satisfaction = models.PositiveSmallIntegerField("满意度", choices=Satisfaction.choices, null=True, blank=True)
+    resolved = models.BooleanField("是否解决", null=True, blank=True)
+    rating_comment = models.TextField("评价意见", blank=True)
+    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
+    reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    merged_into = models.ForeignKey("self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
+
+    triage = models.JSONField("智能派单建议", default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "诉求工单"
+        verbose_name_plural = "诉求工单"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="appeal_status_created"),
+            models.Index(fields=["department", "status", "reply_due_at"], name="appeal_dept_status_due"),
+            models.Index(fields=["channel", "-created_at"], name="appeal_channel_created"),
+            models.Index(fields=["reply_due_at"], name="appeal_reply_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def state(self) -> State:
+        return State(self.status)
+
+    def status_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    def triage_summary(self) -> dict[str, Any]:
+        return self.triage or {}
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"appeals/{instance.appeal.created_at:%Y/%m}/{instance.appeal.number}/{instance.stored_name}"
+
+
+class Attachment(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", upload_to=attachment_path)
+    original_name = models.CharField("文件名", max_length=200)
+    stored_name = models.CharField(max_length=80, editable=False)
+    content_type = models.CharField(max_length=80)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DailyCounter(models.Model):
+    """Per-day sequence behind the human-readable appeal number (20261122-000123)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)

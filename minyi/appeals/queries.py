@@ -1,0 +1,50 @@
+"""Read paths, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from minyi.appeals.models import Appeal, AppealQuerySet
+from minyi.core.roles import department_ids_of, sees_all
+from minyi.workflow.machine import State
+
+
+def visible_to(user: Any) -> AppealQuerySet:
+    """Appeals the user may see: everything for central roles, own department for handlers."""
+    qs = Appeal.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if sees_all(user):
+        return qs
+    dept_ids = department_ids_of(user)
+    if not dept_ids:
+        return qs.none()
+    return qs.filter(department_id__in=dept_ids)
+
+
+SLA_FILTERS = {
+    "overdue": lambda now: Q(reply_due_at__lt=now, paused_at__isnull=True)
+    & ~Q(status__in=[State.CLOSED, State.REJECTED, State.MERGED, State.REPLIED, State.PENDING_CALLBACK]),
+    "due_soon": lambda now: Q(reply_warn_at__lte=now, reply_due_at__gte=now, paused_at__isnull=True)
+    & Q(status__in=[State.DISPATCHED, State.IN_PROGRESS]),
+}
+
+
+def filter_appeals(qs: AppealQuerySet, params: dict[str, str]) -> AppealQuerySet:
+    if status := params.get("status"):
+        qs = qs.filter(status=status)
+    if channel := params.get("channel"):
+        qs = qs.filter(channel__code=channel)
+    if department := params.get("department"):
+        qs = qs.filter(department_id=department) if department.isdigit() else qs
+    if kind := params.get("kind"):
+        qs = qs.filter(kind=kind)
+    if sla := params.get("sla"):
+        if sla in SLA_FILTERS:
+            qs = qs.filter(SLA_FILTERS[sla](timezone.now()))
+    if q := params.get("q", "").strip():
+        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(phone=q))
+    return qs

@@ -1,0 +1,317 @@
+"""Appeal actions: intake, and a named action for every workflow step.
+
+Views, the CLI and the API call these; none of them writes an appeal directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from minyi.appeals.models import Appeal, DailyCounter, Kind, Priority, SubmitterType
+from minyi.appeals.validators import normalize_phone, validate_credit_code, validate_phone
+from minyi.directory.models import Category, Channel, Department, GridCell
+from minyi.workflow import services as wf
+from minyi.workflow.calendar import SHANGHAI
+from minyi.workflow.machine import Event
+from minyi.workflow.models import AuditEvent
+
+MAX_CONTENT = 5000
+
+
+@dataclass
+class IntakeData:
+    """A new appeal as received from any channel, before validation."""
+
+    channel: Channel
+    title: str
+    content: str
+    kind: str = Kind.COMPLAINT
+    priority: str = Priority.NORMAL
+    submitter_type: str = SubmitterType.PERSON
+    submitter_name: str = ""
+    credit_code: str = ""
+    phone: str = ""
+    address: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    grid: GridCell | None = None
+    category: Category | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def clean(self) -> None:
+        """Raise ValidationError naming every bad field, in Chinese."""
+        errors: dict[str, list[str]] = {}
+
+        def bad(name: str, message: str) -> None:
+            errors.setdefault(name, []).append(message)
+
+        self.title = self.title.strip()
+        self.content = self.content.strip()
+        if not self.title:
+            bad("title", "请填写标题")
+        elif len(self.title) > 200:
+            bad("title", "标题不能超过 200 字")
+        if len(self.content) < 5:
+            bad("content", "诉求内容至少 5 个字")
+        elif len(self.content) > MAX_CONTENT:
+            bad("content", f"诉求内容不能超过 {MAX_CONTENT} 字")
+        if self.kind not in Kind.values:
+            bad("kind", "诉求类型无效")
+        if self.priority not in Priority.values:
+            bad("priority", "紧急程度无效")
+        if self.submitter_type not in SubmitterType.values:
+            bad("submitter_type", "诉求人类型无效")
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+            try:
+                validate_phone(self.phone)
+            except ValidationError as exc:
+                bad("phone", exc.messages[0])
+        if self.submitter_type == SubmitterType.ENTERPRISE:
+            self.credit_code = self.credit_code.strip().upper()
+            try:
+                validate_credit_code(self.credit_code)
+            except ValidationError as exc:
+                bad("credit_code", exc.messages[0])
+        elif self.credit_code:
+            bad("credit_code", "个人诉求不填写统一社会信用代码")
+        if (self.lat is None) != (self.lng is None):
+            bad("lat", "经纬度须同时填写")
+        if self.lat is not None and not (-90 <= self.lat <= 90):
+            bad("lat", "纬度超出范围")
+        if self.lng is not None and not (-180 <= self.lng <= 180):
+            bad("lng", "经度超出范围")
+        if not self.channel.active:
+            bad("channel", "该渠道已停用")
+        if errors:
+            raise ValidationError(errors)
+
+
+def allocate_numbers(day: dt.date, count: int) -> list[str]:
+    """Reserve ``count`` consecutive numbers for ``day``. Must run inside a transaction.
+
+    The counter row is locked until commit, so two intakes never share a number; a
+    bulk import reserves its whole block in one statement.
+    """
+    DailyCounter.objects.bulk_create([DailyCounter(day=day)], ignore_conflicts=True)
+    DailyCounter.objects.filter(day=day).update(last=F("last") + count)
+    last = DailyCounter.objects.select_for_update().values_list("last", flat=True).get(day=day)
+    first = last - count + 1
+    return [f"{day:%Y%m%d}-{n:06d}" for n in range(first, last + 1)]
+
+
+def _build(data: IntakeData, number: str, now: dt.datetime, user_id: int | None, key: str | None) -> Appeal:
+    return Appeal(
+        number=number,
+        idempotency_key=key,
+        channel=data.channel,
+        kind=data.kind,
+        priority=data.priority,
+        submitter_type=data.submitter_type,
+        submitter_name=data.submitter_name.strip(),
+        credit_code=data.credit_code,
+        phone=data.phone,
+        title=data.title,
+        content=data.content,
+        address=data.address.strip(),
+        lat=data.lat,
+        lng=data.lng,
+        grid=data.grid,
+        category=data.category,
+        created_at=now,
+        created_by_id=user_id,
+    )
+
+
+def intake_appeal(
+    data: IntakeData,
+    *,
+    by: Any,
+    idempotency_key: str | None = None,
+    accept: bool = True,
+    now: dt.datetime | None = None,
+) -> tuple[Appeal, bool]:
+    """Register (and, for staff, accept) a new appeal. Returns (appeal, created).
+
+    Retrying with the same ``idempotency_key`` returns the first appeal and creates
+    nothing, even when two retries race.
+    """
+    actor = wf.Actor.of(by)
+    key = idempotency_key.strip()[:100] if idempotency_key else None
+    if key:
+        existing = Appeal.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    data.clean()
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            number = allocate_numbers(now.astimezone(SHANGHAI).date(), 1)[0]
+            appeal = _build(data, number, now, actor.user_id, key)
+            wf.register(appeal, actor=actor, now=now)
+            if accept:
+                appeal = wf.perform(appeal, Event.ACCEPT, by=actor, now=now)
+    except IntegrityError:
+        if key:
+            existing = Appeal.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    _after_intake(appeal)
+    return appeal, True
+
+
+def _after_intake(appeal: Appeal) -> None:
+    """Hook for triage suggestions; failures never lose the appeal (it is committed)."""
+    from minyi.appeals import hooks
+
+    hooks.run_after_intake(appeal)
+
+
+def bulk_intake(items: Sequence[IntakeData], *, by: Any, accept: bool = True, now: dt.datetime | None = None) -> list[Appeal]:
+    """Intake many appeals in one transaction: the bulk path for imports and the benchmark.
+
+    Numbers are reserved as one block, rows and audit rows are inserted with
+    ``bulk_create``; the state goes through the same machine as single intake.
+    """
+    from minyi.workflow import machine
+    from minyi.workflow.machine import Context, State
+
+    actor = wf.Actor.of(by)
+    now = now or timezone.now()
+    for item in items:
+        item.clean()
+    register = machine.step(State.NEW, Event.REGISTER, Context())
+    steps = [register]
+    if accept:
+        steps.append(machine.step(register.target, Event.ACCEPT, Context()))
+    with transaction.atomic():
+        numbers = allocate_numbers(now.astimezone(SHANGHAI).date(), len(items))
+        appeals = [_build(item, number, now, actor.user_id, None) for item, number in zip(items, numbers, strict=True)]
+        for appeal in appeals:
+            appeal.status = steps[-1].target
+            if accept:
+                appeal.accepted_at = now
+        Appeal.objects.bulk_create(appeals, batch_size=1000)
+        if appeals[0].pk is None:  # backends without RETURNING: read the ids back
+            ids = dict(Appeal.objects.filter(number__in=numbers).values_list("number", "pk"))
+            for appeal in appeals:
+                appeal.pk = ids[appeal.number]
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    appeal_id=appeal.pk,
+                    at=now,
+                    actor_id=actor.user_id,
+                    actor_label=actor.label,
+                    event=step.event.value,
+                    from_state=step.source.value,
+                    to_state=step.target.value,
+                )
+                for appeal in appeals
+                for step in steps
+            ],
+            batch_size=2000,
+        )
+    return appeals
+
+
+# Named workflow actions. Each is one transaction with one audit row (see wf.perform).
+
+
+def accept_appeal(appeal: Appeal, *, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.ACCEPT, by=by)
+
+
+def reject_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.REJECT, by=by, reason=reason)
+
+
+def close_directly(appeal: Appeal, *, reply: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.CLOSE_DIRECTLY, by=by, reply=reply)
+
+
+def dispatch_appeal(appeal: Appeal, department: Department, *, by: Any, category: Category | None = None, reason: str = "") -> Appeal:
+    appeal = wf.perform(appeal, Event.DISPATCH, by=by, department=department, category=category, reason=reason)
+    _learn(appeal, "dispatch")
+    return appeal
+
+
+def redispatch_appeal(appeal: Appeal, department: Department, *, reason: str, by: Any, category: Category | None = None) -> Appeal:
+    appeal = wf.perform(appeal, Event.REDISPATCH, by=by, department=department, category=category, reason=reason)
+    _learn(appeal, "redispatch")
+    return appeal
+
+
+def claim_appeal(appeal: Appeal, *, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.CLAIM, by=by)
+
+
+def return_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.RETURN, by=by, reason=reason)
+
+
+def request_extension(appeal: Appeal, *, days: int, reason: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.REQUEST_EXTENSION, by=by, extension_days=days, reason=reason)
+
+
+def approve_extension(appeal: Appeal, *, by: Any, reason: str = "") -> Appeal:
+    return wf.perform(appeal, Event.APPROVE_EXTENSION, by=by, reason=reason)
+
+
+def deny_extension(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.DENY_EXTENSION, by=by, reason=reason)
+
+
+def suspend_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.SUSPEND, by=by, reason=reason)
+
+
+def resume_appeal(appeal: Appeal, *, by: Any, reason: str = "") -> Appeal:
+    return wf.perform(appeal, Event.RESUME, by=by, reason=reason)
+
+
+def reply_appeal(appeal: Appeal, *, reply: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.REPLY, by=by, reply=reply)
+
+
+def approve_reply(appeal: Appeal, *, by: Any, reason: str = "") -> Appeal:
+    return wf.perform(appeal, Event.APPROVE_REPLY, by=by, reason=reason)
+
+
+def reject_reply(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.REJECT_REPLY, by=by, reason=reason)
+
+
+def supervise_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    return wf.perform(appeal, Event.SUPERVISE, by=by, reason=reason)
+
+
+def record_callback(appeal: Appeal, *, satisfaction: int, resolved: bool, comment: str = "", by: Any) -> Appeal:
+    """回访: a satisfied rating closes the appeal, an unsatisfied one reopens it (重办)."""
+    if satisfaction not in range(1, 6):
+        raise ValidationError({"satisfaction": ["满意度须为 1 到 5"]})
+    event = Event.CLOSE if satisfaction >= 3 else Event.REOPEN
+    return wf.perform(appeal, event, by=by, satisfaction=satisfaction, resolved=resolved, comment=comment, reason=comment)
+
+
+def merge_appeal(appeal: Appeal, *, into: Appeal, by: Any, reason: str = "") -> Appeal:
+    return wf.perform(appeal, Event.MERGE, by=by, merge_into=into, reason=reason or f"合并至 {into.number}")
+
+
+def _learn(appeal: Appeal, source: str) -> None:
+    from minyi.appeals import hooks
+
+    hooks.run_after_dispatch(appeal, source)
+
+
+def timeline(appeal: Appeal) -> Iterable[AuditEvent]:
+    return appeal.audit.select_related("actor").order_by("id")

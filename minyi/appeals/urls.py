@@ -1,0 +1,11 @@
+from django.urls import path
+
+from minyi.appeals import views
+
+app_name = "appeals"
+urlpatterns = [
+    path("", views.appeal_list, name="list"),
+    path("new", views.appeal_new, name="new"),
+    path("<str:number>", views.appeal_detail, name="detail"),
+    path("<str:number>/act/<str:action>", views.appeal_act, name="act"),
+]

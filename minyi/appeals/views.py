@@ -1,0 +1,206 @@
+"""Pages that make the loop operable: list, intake, detail with timeline and allowed actions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from minyi.appeals import services
+from minyi.appeals.forms import ActionForm, IntakeForm
+from minyi.appeals.models import Appeal, Kind
+from minyi.appeals.queries import filter_appeals, visible_to
+from minyi.appeals.validators import mask_phone
+from minyi.core.roles import department_ids_of, roles_of, sees_personal_data
+from minyi.directory.models import Channel
+from minyi.workflow import machine
+from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State, TransitionError
+from minyi.workflow.policy import Role, may
+from minyi.workflow.services import ActionForbidden, get_calendar
+from minyi.workflow.sla import SLA_STATE_LABELS, sla_state
+from django.utils import timezone
+
+PAGE_SIZE = 50
+
+
+def _display(appeal: Appeal, user: Any) -> dict[str, Any]:
+    state = sla_state(timezone.now(), due_at=appeal.reply_due_at, warn_at=appeal.reply_warn_at, paused=appeal.paused_at is not None)
+    if appeal.state in machine.TERMINAL_STATES or appeal.state in (State.REPLIED, State.PENDING_CALLBACK):
+        state_label = ""
+    else:
+        state_label = SLA_STATE_LABELS[state] if appeal.reply_due_at else ""
+    return {
+        "appeal": appeal,
+        "phone": appeal.phone if sees_personal_data(user) else mask_phone(appeal.phone),
+        "sla": state.value,
+        "sla_label": state_label,
+    }
+
+
+@login_required
+def appeal_list(request: HttpRequest) -> HttpResponse:
+    params = {k: v for k, v in request.GET.items() if v}
+    qs = filter_appeals(visible_to(request.user), params).select_related("channel", "department", "category")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [_display(a, request.user) for a in page.object_list]
+    query = "&".join(f"{k}={v}" for k, v in params.items() if k != "page")
+    return render(
+        request,
+        "appeals/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "params": params,
+            "query": query,
+            "statuses": [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW],
+            "channels": Channel.objects.all(),
+            "kinds": Kind.choices,
+        },
+    )
+
+
+@login_required
+def appeal_new(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    if not may(roles, Event.REGISTER, own_department=False):
+        return HttpResponseForbidden("您没有登记诉求的权限")
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            intake = services.IntakeData(
+                channel=data["channel"],
+                title=data["title"],
+                content=data["content"],
+                kind=data["kind"],
+                priority=data["priority"],
+                submitter_type=data["submitter_type"],
+                submitter_name=data["submitter_name"],
+                credit_code=data["credit_code"],
+                phone=data["phone"],
+                address=data["address"],
+                grid=data["grid"],
+                category=data["category"],
+                lat=data["lat"],
+                lng=data["lng"],
+            )
+            try:
+                appeal, created = services.intake_appeal(intake, by=request.user, idempotency_key=data["idempotency_key"] or None)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                if created:
+                    messages.success(request, f"诉求已受理，编号 {appeal.number}")
+                else:
+                    messages.info(request, f"该诉求已提交过，编号 {appeal.number}")
+                return redirect("appeals:detail", number=appeal.number)
+        return render(request, "appeals/new.html", {"form": form}, status=400)
+    form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+    return render(request, "appeals/new.html", {"form": form})
+
+
+def _get_visible(request: HttpRequest, number: str) -> Appeal:
+    appeal = visible_to(request.user).select_related("channel", "department", "category", "grid", "merged_into").filter(number=number).first()
+    if appeal is None:
+        raise Http404("诉求不存在或您无权查看")
+    return appeal
+
+
+def available_actions(appeal: Appeal, user: Any) -> list[str]:
+    """Events the current state allows and the user's roles permit, callback folded into one."""
+    roles = roles_of(user)
+    own = appeal.department_id is not None and appeal.department_id in department_ids_of(user)
+    result: list[str] = []
+    for event in machine.events_from(appeal.state):
+        if event is Event.REGISTER or not may(roles, event, own_department=own):
+            continue
+        name = "callback" if event in (Event.CLOSE, Event.REOPEN) else event.value
+        if name not in result:
+            result.append(name)
+    return result
+
+
+ACTION_LABELS = {**{e.value: label for e, label in EVENT_LABELS.items()}, "callback": "回访评价"}
+
+
+def _detail_context(request: HttpRequest, appeal: Appeal, failed: ActionForm | None = None) -> dict[str, Any]:
+    forms = []
+    for name in available_actions(appeal, request.user):
+        form = failed if failed is not None and failed.event == name else ActionForm(event=name, prefix=name)
+        forms.append({"name": name, "label": ACTION_LABELS[name], "form": form})
+    return {
+        **_display(appeal, request.user),
+        "timeline": services.timeline(appeal),
+        "actions": forms,
+        "attachments": appeal.attachments.all(),
+        "merged": appeal.merged.all()[:20],
+    }
+
+
+@login_required
+def appeal_detail(request: HttpRequest, number: str) -> HttpResponse:
+    appeal = _get_visible(request, number)
+    return render(request, "appeals/detail.html", _detail_context(request, appeal))
+
+
+@login_required
+@require_POST
+def appeal_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    appeal = _get_visible(request, number)
+    if action not in ACTION_LABELS:
+        raise Http404("未知操作")
+    form = ActionForm(request.POST, event=action, prefix=action)
+    if form.is_valid():
+        try:
+            _run(appeal, action, form.cleaned_data, request.user)
+        except ActionForbidden as exc:
+            return HttpResponseForbidden(exc.message)
+        except TransitionError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"已{ACTION_LABELS[action]}")
+            return redirect("appeals:detail", number=appeal.number)
+    appeal.refresh_from_db()
+    return render(request, "appeals/detail.html", _detail_context(request, appeal, failed=form), status=400)
+
+
+def _run(appeal: Appeal, action: str, data: dict[str, Any], user: Any) -> Appeal:
+    reason = data.get("reason", "")
+    if action == "callback":
+        return services.record_callback(appeal, satisfaction=data["satisfaction"], resolved=data["resolved"], comment=data.get("comment", ""), by=user)
+    if action == Event.MERGE:
+        target = visible_to(user).filter(number=data["merge_into"].strip()).first()
+        if target is None:
+            raise ValidationError("找不到该主件编号")
+        return services.merge_appeal(appeal, into=target, by=user, reason=reason)
+    simple = {
+        Event.ACCEPT: lambda: services.accept_appeal(appeal, by=user),
+        Event.REJECT: lambda: services.reject_appeal(appeal, reason=reason, by=user),
+        Event.CLOSE_DIRECTLY: lambda: services.close_directly(appeal, reply=data["reply"], by=user),
+        Event.DISPATCH: lambda: services.dispatch_appeal(appeal, data["department"], category=data.get("category"), reason=reason, by=user),
+        Event.REDISPATCH: lambda: services.redispatch_appeal(appeal, data["department"], category=data.get("category"), reason=reason, by=user),
+        Event.CLAIM: lambda: services.claim_appeal(appeal, by=user),
+        Event.RETURN: lambda: services.return_appeal(appeal, reason=reason, by=user),
+        Event.REQUEST_EXTENSION: lambda: services.request_extension(appeal, days=data["extension_days"], reason=reason, by=user),
+        Event.APPROVE_EXTENSION: lambda: services.approve_extension(appeal, reason=reason, by=user),
+        Event.DENY_EXTENSION: lambda: services.deny_extension(appeal, reason=reason, by=user),
+        Event.SUSPEND: lambda: services.suspend_appeal(appeal, reason=reason, by=user),
+        Event.RESUME: lambda: services.resume_appeal(appeal, reason=reason, by=user),
+        Event.REPLY: lambda: services.reply_appeal(appeal, reply=data["reply"], by=user),
+        Event.APPROVE_REPLY: lambda: services.approve_reply(appeal, reason=reason, by=user),
+        Event.REJECT_REPLY: lambda: services.reject_reply(appeal, reason=reason, by=user),
+        Event.SUPERVISE: lambda: services.supervise_appeal(appeal, reason=reason, by=user),
+    }
+    return simple[Event(action)]()

@@ -1,0 +1,129 @@
+"""Shared fixtures: the default district, one user per role, and appeals in any state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from minyi.appeals import services
+from minyi.appeals.models import Appeal
+from minyi.core import notify
+from minyi.directory.defaults import load_defaults
+from minyi.directory.models import Category, Channel, Department, GridCell, StaffProfile
+from minyi.workflow import services as wf
+from minyi.workflow.machine import Event, State
+from minyi.workflow.policy import Role
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings: Any) -> Iterator[None]:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MINYI_NOTIFY_BACKEND = "locmem"
+    notify.OUTBOX.clear()
+    wf.forget_calendar()
+    yield
+    wf.forget_calendar()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Load the default district once; each test's transaction rolls back on top of it."""
+    with django_db_blocker.unblock():
+        load_defaults()
+
+
+@pytest.fixture
+def district(db: None) -> None:
+    # Transactional tests flush the tables; reload for the tests that follow them.
+    if not Department.objects.exists():
+        load_defaults()
+
+
+def make_user(username: str, role: Role | None, department_code: str | None) -> Any:
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username, first_name=username)
+    if role is not None:
+        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+    department = Department.objects.get(code=department_code) if department_code else None
+    StaffProfile.objects.create(user=user, department=department)
+    return user
+
+
+@pytest.fixture
+def people(district: None) -> dict[str, Any]:
+    """One user per role; ``handler`` works for 区住建局 (zjj), ``other_handler`` for 区城管局 (cgj)."""
+    return {
+        "operator": make_user("op", Role.OPERATOR, "sjj-12345"),
+        "dispatcher": make_user("disp", Role.DISPATCHER, "sjj-12345"),
+        "handler": make_user("hd", Role.HANDLER, "zjj"),
+        "handler2": make_user("hd2", Role.HANDLER, "zjj"),
+        "section_handler": make_user("hds", Role.HANDLER, "zjj-wy"),
+        "other_handler": make_user("ohd", Role.HANDLER, "cgj"),
+        "supervisor": make_user("sup", Role.SUPERVISOR, "sjj"),
+        "leader": make_user("lead", Role.LEADER, "mh"),
+        "admin": make_user("adm", Role.ADMIN, "sjj"),
+        "nobody": make_user("nob", None, None),
+    }
+
+
+def intake(kind: str = "complaint", priority: str = "normal", *, by: Any, accept: bool = True, **extra: Any) -> Appeal:
+    data = services.IntakeData(
+        channel=Channel.objects.get(code="12345"),
+        title=extra.pop("title", "明湖路路灯不亮"),
+        content=extra.pop("content", "明湖路一段路灯已经一周不亮，晚上出行不安全。"),
+        kind=kind,
+        priority=priority,
+        phone="13812345678",
+        grid=GridCell.objects.get(code="mhjd-hb"),
+        **extra,
+    )
+    appeal, _ = services.intake_appeal(data, by=by, accept=accept)
+    return appeal
+
+
+# The shortest path of (event, kwargs) from PENDING_DISPATCH to each state, fired by admin.
+def _zjj() -> Department:
+    return Department.objects.get(code="zjj")
+
+
+PATHS: dict[State, list[tuple[Event, Callable[[], dict[str, Any]]]]] = {}
+_dispatch = (Event.DISPATCH, lambda: {"department": _zjj(), "category": Category.objects.get(code="cxjs-sz")})
+_claim = (Event.CLAIM, dict)
+_reply = (Event.REPLY, lambda: {"reply": "已修复路灯"})
+_approve = (Event.APPROVE_REPLY, dict)
+PATHS[State.PENDING_DISPATCH] = []
+PATHS[State.DISPATCHED] = [_dispatch]
+PATHS[State.IN_PROGRESS] = [_dispatch, _claim]
+PATHS[State.SUSPENDED] = [_dispatch, _claim, (Event.SUSPEND, lambda: {"reason": "等待材料"})]
+PATHS[State.REPLIED] = [_dispatch, _claim, _reply]
+PATHS[State.PENDING_CALLBACK] = [_dispatch, _claim, _reply, _approve]
+PATHS[State.CLOSED] = [*PATHS[State.PENDING_CALLBACK], (Event.CLOSE, lambda: {"satisfaction": 5, "resolved": True})]
+PATHS[State.MERGED] = []  # built in appeal_in
+
+
+@pytest.fixture
+def appeal_in(people: dict[str, Any]) -> Callable[..., Appeal]:
+    def build(state: State, kind: str = "complaint", now: dt.datetime | None = None) -> Appeal:
+        if state is State.REGISTERED:
+            data = services.IntakeData(
+                channel=Channel.objects.get(code="wzxx"), title="网上来信", content="网站信箱来信内容，待受理。", kind=kind
+            )
+            return services.intake_appeal(data, by=people["operator"], accept=False, now=now)[0]
+        if state is State.REJECTED:
+            registered = build(State.REGISTERED, kind, now)
+            return wf.perform(registered, Event.REJECT, by=people["admin"], reason="内容不完整", now=now)
+        if state is State.MERGED:
+            main = build(State.PENDING_DISPATCH, kind, now)
+            dup = build(State.PENDING_DISPATCH, kind, now)
+            return wf.perform(dup, Event.MERGE, by=people["admin"], merge_into=main, now=now)
+        appeal = intake(kind, by=people["operator"])
+        for event, kwargs in PATHS[state]:
+            appeal = wf.perform(appeal, event, by=people["admin"], now=now, **kwargs())
+        assert appeal.state is state
+        return appeal
+
+    return build

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from minyi.appeals.demo import DEMO_PASSWORD, ensure_demo_accounts
+from minyi.appeals.models import Appeal
+from minyi.directory.defaults import load_defaults
+
+
+class Command(BaseCommand):
+    help = "演示：迁移、载入默认数据、（若为空）生成演示诉求并启动服务 / Migrate, seed if empty, serve"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--appeals", type=int, default=3000)
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="set up and print the accounts only")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        load_defaults()
+        if not Appeal.objects.exists():
+            self.stdout.write(f"seeding {options['appeals']} demo appeals …")
+            call_command("seed-demo", appeals=options["appeals"], seed=7)
+        accounts = ensure_demo_accounts()
+        self.stdout.write("\n演示账号 demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        for username, _password, name in accounts:
+            self.stdout.write(f"  {username:<12} {name}")
+        self.stdout.write("")
+        if not options["no_serve"]:
+            call_command("serve", port=options["port"])

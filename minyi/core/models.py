@@ -1,0 +1,1 @@
+"""The core app holds cross-domain plumbing (events, notifications, roles) and no tables."""

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from minyi.core.views import healthz
+
+urlpatterns = [path("", healthz, name="healthz")]

@@ -1,0 +1,80 @@
+"""The audit trail (the appeal's timeline) and working-calendar overrides."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State
+
+
+class ImmutableError(Exception):
+    pass
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("audit rows are immutable")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise ImmutableError("audit rows are immutable")
+
+
+class AuditEvent(models.Model):
+    """One row per action on an appeal. Never updated or deleted."""
+
+    appeal = models.ForeignKey("appeals.Appeal", on_delete=models.PROTECT, related_name="audit")
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("操作人", max_length=120)
+    event = models.CharField("事件", max_length=32)
+    from_state = models.CharField("原状态", max_length=20)
+    to_state = models.CharField("新状态", max_length=20)
+    reason = models.TextField("原因/说明", blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["appeal_id", "id"]
+        indexes = [models.Index(fields=["appeal", "id"], name="audit_appeal_seq"), models.Index(fields=["event", "at"], name="audit_event_at")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableError("audit rows are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("audit rows are immutable")
+
+    def event_label(self) -> str:
+        try:
+            return EVENT_LABELS[Event(self.event)]
+        except ValueError:
+            return self.event
+
+    def to_label(self) -> str:
+        return STATE_LABELS[State(self.to_state)]
+
+    def from_label(self) -> str:
+        return STATE_LABELS[State(self.from_state)]
+
+
+class CalendarOverride(models.Model):
+    """An admin's correction to the holiday calendar, e.g. a year chinese-calendar does not know."""
+
+    day = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日")
+    note = models.CharField("说明", max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整"
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.is_workday else '休息'} {self.note}"

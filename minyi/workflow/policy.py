@@ -1,0 +1,85 @@
+"""Who may fire which event: pure data, checked by the service layer on every action.
+
+Department scoping is a second rule on top: events in ``DEPARTMENT_SCOPED`` are
+allowed to a handler only on appeals of their own department (or a unit below it).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+from minyi.workflow.machine import Event
+
+
+class Role(enum.StrEnum):
+    OPERATOR = "operator"  # 受理员
+    DISPATCHER = "dispatcher"  # 派单员
+    HANDLER = "handler"  # 承办人
+    SUPERVISOR = "supervisor"  # 督办员
+    LEADER = "leader"  # 领导
+    ADMIN = "admin"  # 管理员
+
+
+ROLE_LABELS: Mapping[Role, str] = {
+    Role.OPERATOR: "受理员",
+    Role.DISPATCHER: "派单员",
+    Role.HANDLER: "承办人",
+    Role.SUPERVISOR: "督办员",
+    Role.LEADER: "领导",
+    Role.ADMIN: "管理员",
+}
+
+_E = Event
+ALLOWED: Mapping[Role, frozenset[Event]] = {
+    Role.OPERATOR: frozenset(
+        {_E.REGISTER, _E.ACCEPT, _E.REJECT, _E.CLOSE_DIRECTLY, _E.APPROVE_REPLY, _E.REJECT_REPLY, _E.CLOSE, _E.REOPEN}
+    ),
+    Role.DISPATCHER: frozenset(
+        {
+            _E.REGISTER,
+            _E.ACCEPT,
+            _E.REJECT,
+            _E.DISPATCH,
+            _E.REDISPATCH,
+            _E.MERGE,
+            _E.APPROVE_EXTENSION,
+            _E.DENY_EXTENSION,
+            _E.APPROVE_REPLY,
+            _E.REJECT_REPLY,
+        }
+    ),
+    Role.HANDLER: frozenset({_E.CLAIM, _E.RETURN, _E.REQUEST_EXTENSION, _E.SUSPEND, _E.RESUME, _E.REPLY}),
+    Role.SUPERVISOR: frozenset({_E.SUPERVISE, _E.APPROVE_EXTENSION, _E.DENY_EXTENSION, _E.REJECT_REPLY}),
+    Role.LEADER: frozenset({_E.SUPERVISE}),
+    Role.ADMIN: frozenset(Event),
+}
+
+# Events a handler fires on behalf of the department that holds the appeal.
+DEPARTMENT_SCOPED = frozenset({_E.CLAIM, _E.RETURN, _E.REQUEST_EXTENSION, _E.SUSPEND, _E.RESUME, _E.REPLY})
+
+# Roles that see every appeal; the others see only their department's.
+SEES_ALL = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
+
+# Roles that see contact phone numbers and personal data in full.
+SEES_PERSONAL_DATA = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.ADMIN})
+
+
+def may(
+    roles: frozenset[Role],
+    event: Event,
+    *,
+    own_department: bool,
+) -> bool:
+    """True if any of ``roles`` may fire ``event``.
+
+    ``own_department`` says whether the appeal sits in the actor's department;
+    it matters only for department-scoped events fired by a handler.
+    """
+    for role in roles:
+        if event not in ALLOWED[role]:
+            continue
+        if role is Role.HANDLER and event in DEPARTMENT_SCOPED and not own_department:
+            continue
+        return True
+    return False

@@ -1,0 +1,242 @@
+"""Workflow actions: the only code that changes an appeal's status.
+
+Every action locks the appeal row, checks the actor's role and department, asks the
+state machine for the transition, applies its effects, saves once, writes one audit
+row, and sends notifications after commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from minyi.core.notify import Notice, deliver
+from minyi.core.roles import department_ids_of, roles_of
+from minyi.workflow import machine
+from minyi.workflow.calendar import WorkingCalendar
+from minyi.workflow.effects import IMPLEMENTATIONS, EffectInput, payload_of
+from minyi.workflow.machine import EVENT_LABELS, Context, Event, State, TransitionError
+from minyi.workflow.models import AuditEvent, CalendarOverride
+from minyi.workflow.policy import Role, may
+from minyi.workflow.sla import Clock, SlaRules
+
+if TYPE_CHECKING:
+    from minyi.appeals.models import Appeal
+    from minyi.directory.models import Category, Department
+
+
+class ActionForbidden(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str
+    roles: frozenset[Role]
+    department_ids: tuple[int, ...]
+
+    @classmethod
+    def of(cls, user: Any) -> Actor:
+        if isinstance(user, Actor):
+            return user
+        if user is None or not getattr(user, "is_authenticated", False):
+            raise ActionForbidden("请先登录")
+        name = user.get_full_name() or user.get_username()
+        return cls(user.pk, name, roles_of(user), tuple(department_ids_of(user)))
+
+
+SYSTEM = Actor(None, "系统", frozenset({Role.ADMIN}), ())
+CITIZEN = Actor(None, "群众自助", frozenset({Role.OPERATOR}), ())
+
+_calendar_cache: tuple[float, WorkingCalendar] | None = None
+_CALENDAR_TTL_S = 60.0
+
+
+def get_calendar() -> WorkingCalendar:
+    """The working calendar with admin overrides, re-read at most once a minute."""
+    global _calendar_cache
+    now = time.monotonic()
+    if _calendar_cache is None or now - _calendar_cache[0] > _CALENDAR_TTL_S:
+        overrides = dict(CalendarOverride.objects.values_list("day", "is_workday"))
+        _calendar_cache = (now, WorkingCalendar(overrides))
+    return _calendar_cache[1]
+
+
+def forget_calendar() -> None:
+    global _calendar_cache
+    _calendar_cache = None
+
+
+def get_rules() -> SlaRules:
+    return SlaRules.from_config(settings.MINYI_SLA)
+
+
+def get_clock() -> Clock:
+    return Clock(get_calendar())
+
+
+def register(appeal: Appeal, *, actor: Actor, now: dt.datetime) -> AuditEvent:
+    """Give a new, unsaved appeal its first state and save it. Called inside intake's transaction."""
+    transition = machine.step(State.NEW, Event.REGISTER, Context())
+    appeal.status = transition.target
+    appeal.save(force_insert=True)
+    return _audit(appeal, actor, transition, now=now, reason="", payload={"channel_id": appeal.channel_id})
+
+
+def _audit(
+    appeal: Appeal,
+    actor: Actor,
+    transition: machine.Transition,
+    *,
+    now: dt.datetime,
+    reason: str,
+    payload: dict[str, Any],
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        appeal=appeal,
+        at=now,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        event=transition.event.value,
+        from_state=transition.source.value,
+        to_state=transition.target.value,
+        reason=reason,
+        payload=payload,
+    )
+
+
+def perform(
+    appeal: Appeal | int,
+    event: Event,
+    *,
+    by: Any,
+    reason: str = "",
+    department: Department | None = None,
+    category: Category | None = None,
+    reply: str = "",
+    satisfaction: int | None = None,
+    resolved: bool | None = None,
+    comment: str = "",
+    extension_days: int = 0,
+    merge_into: Appeal | None = None,
+    now: dt.datetime | None = None,
+) -> Appeal:
+    """Fire ``event`` on the appeal as ``by``; raise ActionForbidden or TransitionError if not allowed."""
+    from minyi.appeals.models import Appeal as AppealModel
+
+    actor = Actor.of(by)
+    now = now or timezone.now()
+    appeal_id = appeal if isinstance(appeal, int) else appeal.pk
+    with transaction.atomic():
+        locked = AppealModel.objects.select_for_update().get(pk=appeal_id)
+        own = locked.department_id is not None and locked.department_id in actor.department_ids
+        if not may(actor.roles, event, own_department=own):
+            raise ActionForbidden(f"您没有权限对该诉求执行“{EVENT_LABELS[event]}”")
+        merge_open = False
+        if merge_into is not None:
+            merge_open = (
+                merge_into.pk != locked.pk
+                and AppealModel.objects.open().filter(pk=merge_into.pk).exists()
+            )
+        ctx = Context(
+            reason=reason,
+            kind=locked.kind,
+            department_id=department.pk if department is not None else None,
+            current_department_id=locked.department_id,
+            reply=reply,
+            satisfaction=satisfaction,
+            has_pending_extension=locked.extension_days_requested is not None,
+            extension_days=extension_days,
+            merge_target_open=merge_open,
+        )
+        transition = machine.step(locked.state, event, ctx)
+        effect_input = EffectInput(
+            now=now,
+            clock=get_clock(),
+            rules=get_rules(),
+            department_id=ctx.department_id,
+            category_id=category.pk if category is not None else None,
+            reply=reply,
+            satisfaction=satisfaction,
+            resolved=resolved,
+            comment=comment,
+            extension_days=extension_days,
+            merge_into_id=merge_into.pk if merge_into is not None else None,
+        )
+        for name in transition.effects:
+            IMPLEMENTATIONS[name](locked, effect_input)
+        locked.status = transition.target
+        locked.save()
+        _audit(locked, actor, transition, now=now, reason=reason, payload=payload_of(effect_input))
+        notices = [_notice_for(locked, audience, event) for audience, _ in effect_input.notices]
+        transaction.on_commit(lambda: [deliver(n) for n in notices])
+    return locked
+
+
+def _notice_for(appeal: Appeal, audience: str, event: Event) -> Notice:
+    from minyi.directory.models import StaffProfile
+
+    user_ids: tuple[int, ...] = ()
+    if audience == "department" and appeal.department_id is not None:
+        user_ids = tuple(StaffProfile.objects.filter(department_id=appeal.department_id).values_list("user_id", flat=True))
+    elif audience == "supervisors":
+        user_ids = tuple(
+            StaffProfile.objects.filter(user__groups__name=Role.SUPERVISOR.value).values_list("user_id", flat=True)
+        )
+    label = EVENT_LABELS[event]
+    return Notice(
+        kind=f"{event.value}:{audience}",
+        subject=f"诉求 {appeal.number} {label}",
+        body=f"{appeal.title}（{appeal.status_label()}）",
+        user_ids=user_ids,
+        appeal_number=appeal.number,
+    )
+
+
+def record_note(appeal: Appeal, *, by: Any, kind: str, reason: str = "", payload: dict[str, Any] | None = None) -> AuditEvent:
+    """An audited event that does not change the state (attachment, triage suggestion, …)."""
+    actor = Actor.of(by)
+    return AuditEvent.objects.create(
+        appeal=appeal,
+        at=timezone.now(),
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        event=kind,
+        from_state=appeal.status,
+        to_state=appeal.status,
+        reason=reason,
+        payload=payload or {},
+    )
+
+
+def replay_state(appeal: Appeal) -> State:
+    """The state the audit trail leads to; equals ``appeal.status`` unless something bypassed us."""
+    known = {e.value for e in Event}
+    events = [Event(name) for name in appeal.audit.order_by("id").values_list("event", flat=True) if name in known]
+    return machine.replay(events)
+
+
+__all__ = [
+    "CITIZEN",
+    "SYSTEM",
+    "ActionForbidden",
+    "Actor",
+    "TransitionError",
+    "forget_calendar",
+    "get_calendar",
+    "get_clock",
+    "get_rules",
+    "perform",
+    "record_note",
+    "register",
+    "replay_state",
+]
