@@ -41,6 +41,8 @@ def validate_phone(phone: str) -> None:
 
 def mask_phone(phone: str) -> str:
     """138****5678 — keeps enough to recognise a caller, not enough to dial."""
-    if len(phone) >= 7:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else phone[:3] + "****"
+    if len(phone) > 7:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    if len(phone) == 7:
+        return phone[:3] + "****"
     return "*" * len(phone)
