@@ -7,14 +7,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from minyi.appeals import services
 from minyi.appeals.models import Appeal
 from minyi.core import notify
 from minyi.directory.defaults import load_defaults
-from minyi.directory.models import Category, Channel, Department, GridCell, StaffProfile
+from minyi.directory.models import Category, Channel, Department, GridCell
+from minyi.directory.services import create_staff
 from minyi.workflow import services as wf
 from minyi.workflow.machine import Event, State
 from minyi.workflow.policy import Role
@@ -45,12 +44,7 @@ def district(db: None) -> None:
 
 
 def make_user(username: str, role: Role | None, department_code: str | None) -> Any:
-    user = get_user_model().objects.create_user(username=username, password="pw-" + username, first_name=username)
-    if role is not None:
-        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
-    department = Department.objects.get(code=department_code) if department_code else None
-    StaffProfile.objects.create(user=user, department=department)
-    return user
+    return create_staff(username, role, department_code, password="pw-" + username)
 
 
 @pytest.fixture

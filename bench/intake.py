@@ -1,0 +1,111 @@
+"""Appeals created per second through the action layer, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/intake.py --n 2000 [--bulk 20000] [--backends sqlite,postgresql]
+
+Each backend runs in a child process on a fresh database (var/bench.sqlite3, or the
+PostgreSQL database ``minyi_bench``). ``single`` is ``intake_appeal`` one call, one
+transaction at a time (the hotline path); ``bulk`` is ``bulk_intake`` in batches of
+1,000 (imports). Both write the audit rows. Prints one JSON line per backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "postgresql://postgres@127.0.0.1:5432/minyi_bench"
+
+
+def child(n: int, bulk: int) -> None:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minyi.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from minyi.appeals.services import IntakeData, bulk_intake, intake_appeal
+    from minyi.directory.defaults import load_defaults
+    from minyi.directory.models import Channel, GridCell
+    from minyi.directory.services import create_staff
+    from minyi.workflow.policy import Role
+
+    load_defaults()
+    user = create_staff("bench-operator", Role.OPERATOR, "sjj-12345")
+    channel = Channel.objects.get(code="12345")
+    grid = GridCell.objects.get(code="mhjd-hb")
+
+    def item(i: int) -> IntakeData:
+        return IntakeData(
+            channel=channel,
+            title=f"明湖路路灯不亮 {i}",
+            content="明湖路一段路灯已经一周不亮，晚上出行不安全，请尽快维修。",
+            phone="13812345678",
+            grid=grid,
+        )
+
+    start = time.perf_counter()
+    for i in range(n):
+        intake_appeal(item(i), by=user, idempotency_key=f"bench-{i}")
+    single_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for offset in range(0, bulk, 1000):
+        bulk_intake([item(i) for i in range(offset, min(bulk, offset + 1000))], by=user)
+    bulk_s = time.perf_counter() - start
+
+    print(
+        json.dumps(
+            {
+                "backend": connection.vendor,
+                "single": {"n": n, "seconds": round(single_s, 2), "per_s": round(n / single_s, 1)},
+                "bulk": {"n": bulk, "seconds": round(bulk_s, 2), "per_s": round(bulk / bulk_s, 1) if bulk else None},
+            }
+        )
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=2000, help="single intakes (default 2000)")
+    parser.add_argument("--bulk", type=int, default=20000, help="appeals through bulk_intake (default 20000)")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.n, args.bulk)
+        return 0
+    for backend in args.backends.split(","):
+        env = {**os.environ, "MINYI_NOTIFY_BACKEND": "null", "MINYI_LOG_LEVEL": "WARNING"}
+        if backend == "sqlite":
+            db = REPO / "var" / "bench.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            env["DATABASE_URL"] = f"sqlite:///{db}"
+        elif backend == "postgresql":
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute("DROP DATABASE IF EXISTS minyi_bench")
+                conn.execute("CREATE DATABASE minyi_bench")
+            env["DATABASE_URL"] = PG_BENCH
+        else:
+            parser.error(f"unknown backend {backend}")
+        result = subprocess.run(
+            [sys.executable, __file__, "--child", "--n", str(args.n), "--bulk", str(args.bulk)], env=env, check=False
+        )
+        if result.returncode:
+            return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
