@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "minyi.appeals",
     "minyi.triage",
     "minyi.cockpit",
+    "minyi.accountability",
+    "minyi.reports",
+    "minyi.api",
+    "minyi.assistant",
 ]
 
 MIDDLEWARE = [

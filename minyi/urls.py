@@ -11,4 +11,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("appeals/", include("minyi.appeals.urls")),
     path("healthz", include("minyi.core.urls")),
+    path("accountability/", include("minyi.accountability.urls")),
+    path("cockpit/", include("minyi.cockpit.urls")),
+    path("reports/", include("minyi.reports.urls")),
+    path("assistant/", include("minyi.assistant.urls")),
+    path("", include("minyi.api.urls")),  # /api/v1/… and /open311/v2/…
 ]
