@@ -98,6 +98,12 @@ class Appeal(models.Model):
     satisfaction = models.PositiveSmallIntegerField("满意度", choices=Satisfaction.choices, null=True, blank=True)
     resolved = models.BooleanField("是否解决", null=True, blank=True)
     rating_comment = models.TextField("评价意见", blank=True)
+    closed_on_time = models.BooleanField("按时办结", null=True, blank=True)
+    bad_rating_at = models.DateTimeField("差评时间", null=True, blank=True)
+    bad_rating_callback_at = models.DateTimeField("差评整改回访时间", null=True, blank=True)
+    sla_flag = models.CharField("时限状态", max_length=10, default="", blank=True, help_text="由时限巡检维护：due_soon / overdue")
+    escalation_level = models.PositiveSmallIntegerField("督办级别", default=0, help_text="0 无，1 催办，2 督办，3 挂牌督办")
+    escalated_at = models.DateTimeField("最近督办时间", null=True, blank=True)
     return_count = models.PositiveSmallIntegerField("退单次数", default=0)
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
     merged_into = models.ForeignKey("self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
@@ -117,6 +123,7 @@ class Appeal(models.Model):
             models.Index(fields=["department", "status", "reply_due_at"], name="appeal_dept_status_due"),
             models.Index(fields=["channel", "-created_at"], name="appeal_channel_created"),
             models.Index(fields=["reply_due_at"], name="appeal_reply_due"),
+            models.Index(fields=["sla_flag", "escalation_level"], name="appeal_sla_flag"),
         ]
 
     def __str__(self) -> str:

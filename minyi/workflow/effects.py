@@ -136,12 +136,22 @@ def stamp_replied(appeal: Appeal, e: EffectInput) -> None:
 
 def stamp_closed(appeal: Appeal, e: EffectInput) -> None:
     appeal.closed_at = e.now
+    if appeal.reply_due_at is not None:
+        answered = appeal.replied_at or e.now
+        appeal.closed_on_time = answered <= appeal.reply_due_at
+    appeal.sla_flag = ""
 
 
 def record_rating(appeal: Appeal, e: EffectInput) -> None:
+    # A rating after an earlier bad one is the callback that the bad rating demanded.
+    if appeal.bad_rating_at is not None and appeal.bad_rating_callback_at is None:
+        appeal.bad_rating_callback_at = e.now
     appeal.satisfaction = e.satisfaction
     appeal.resolved = e.resolved
     appeal.rating_comment = e.comment
+    if e.satisfaction is not None and e.satisfaction <= 2:
+        appeal.bad_rating_at = e.now
+        appeal.bad_rating_callback_at = None
 
 
 def raise_priority(appeal: Appeal, e: EffectInput) -> None:
