@@ -19,7 +19,12 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the pinned dependencies (idempotent)
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard minyi/locale/*/LC_MESSAGES/django.po))
+
+%.mo: %.po
+	msgfmt --check -o $@ $<
+
+setup: $(STAMP) $(MO_FILES) ## Create .venv and install the pinned dependencies (idempotent)
 	@mkdir -p var
 
 demo: setup ## Set up, migrate, seed realistic demo data (SQLite) and serve on http://127.0.0.1:8000

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from minyi.appeals.models import Kind, Priority, Satisfaction, SubmitterType
 from minyi.directory.models import Category, Channel, Department, GridCell
@@ -12,20 +13,20 @@ from minyi.workflow.machine import Event
 
 
 class IntakeForm(forms.Form):
-    channel = forms.ModelChoiceField(Channel.objects.filter(active=True), label="来源渠道", empty_label=None)
-    kind = forms.ChoiceField(choices=Kind.choices, label="诉求类型", initial=Kind.COMPLAINT)
-    priority = forms.ChoiceField(choices=Priority.choices, label="紧急程度", initial=Priority.NORMAL)
-    submitter_type = forms.ChoiceField(choices=SubmitterType.choices, label="诉求人类型", initial=SubmitterType.PERSON)
-    submitter_name = forms.CharField(label="诉求人/企业名称", max_length=80, required=False)
-    credit_code = forms.CharField(label="统一社会信用代码", max_length=18, required=False)
-    phone = forms.CharField(label="联系电话", max_length=20, required=False)
-    title = forms.CharField(label="标题", max_length=200)
-    content = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 6}))
-    address = forms.CharField(label="地址", max_length=200, required=False)
-    grid = forms.ModelChoiceField(GridCell.objects.select_related("parent"), label="网格（街道/社区）", required=False)
-    category = forms.ModelChoiceField(Category.objects.filter(active=True), label="分类", required=False)
-    lat = forms.FloatField(label="纬度", required=False)
-    lng = forms.FloatField(label="经度", required=False)
+    channel = forms.ModelChoiceField(Channel.objects.filter(active=True), label=_("来源渠道"), empty_label=None)
+    kind = forms.ChoiceField(choices=Kind.choices, label=_("诉求类型"), initial=Kind.COMPLAINT)
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("紧急程度"), initial=Priority.NORMAL)
+    submitter_type = forms.ChoiceField(choices=SubmitterType.choices, label=_("诉求人类型"), initial=SubmitterType.PERSON)
+    submitter_name = forms.CharField(label=_("诉求人/企业名称"), max_length=80, required=False)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}))
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    grid = forms.ModelChoiceField(GridCell.objects.select_related("parent"), label=_("网格（街道/社区）"), required=False)
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False)
+    lat = forms.FloatField(label=_("纬度"), required=False)
+    lng = forms.FloatField(label=_("经度"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
@@ -53,15 +54,15 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 class ActionForm(forms.Form):
-    reason = forms.CharField(label="原因/说明", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    department = forms.ModelChoiceField(Department.objects.filter(active=True), label="承办部门", required=False)
-    category = forms.ModelChoiceField(Category.objects.filter(active=True), label="分类", required=False)
-    reply = forms.CharField(label="答复内容", widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
-    extension_days = forms.IntegerField(label="延期天数（工作日）", min_value=1, max_value=30, required=False)
-    satisfaction = forms.TypedChoiceField(label="满意度", choices=Satisfaction.choices, coerce=int, required=False)
-    resolved = forms.TypedChoiceField(label="是否解决", choices=[("1", "已解决"), ("0", "未解决")], coerce=lambda v: v == "1", required=False)
-    comment = forms.CharField(label="评价意见", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    merge_into = forms.CharField(label="合并至（主件编号）", max_length=24, required=False)
+    reason = forms.CharField(label=_("原因/说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("承办部门"), required=False)
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False)
+    reply = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
+    extension_days = forms.IntegerField(label=_("延期天数（工作日）"), min_value=1, max_value=30, required=False)
+    satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Satisfaction.choices, coerce=int, required=False)
+    resolved = forms.TypedChoiceField(label=_("是否解决"), choices=[("1", _("已解决")), ("0", _("未解决"))], coerce=lambda v: v == "1", required=False)
+    comment = forms.CharField(label=_("评价意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    merge_into = forms.CharField(label=_("合并至（主件编号）"), max_length=24, required=False)
 
     def __init__(self, *args: Any, event: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,40 +11,42 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.workflow.machine import STATE_LABELS, State
 
 
 class Kind(models.TextChoices):
-    CONSULT = "consult", "咨询"
-    HELP = "help", "求助"
-    COMPLAINT = "complaint", "投诉"
-    REPORT = "report", "举报"
-    SUGGESTION = "suggestion", "建议"
-    PRAISE = "praise", "表扬"
+    CONSULT = "consult", _("咨询")
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉")
+    REPORT = "report", _("举报")
+    SUGGESTION = "suggestion", _("建议")
+    PRAISE = "praise", _("表扬")
 
 
 class Priority(models.TextChoices):
-    NORMAL = "normal", "一般"
-    URGENT = "urgent", "紧急"
-    CRITICAL = "critical", "特急"
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")
 
 
 PRIORITY_ORDER = [Priority.NORMAL, Priority.URGENT, Priority.CRITICAL]
 
 
 class SubmitterType(models.TextChoices):
-    PERSON = "person", "个人"
-    ENTERPRISE = "enterprise", "企业"
+    PERSON = "person", _("个人")
+    ENTERPRISE = "enterprise", _("企业")
 
 
 class Satisfaction(models.IntegerChoices):
-    VERY_UNSATISFIED = 1, "非常不满意"
-    UNSATISFIED = 2, "不满意"
-    BASIC = 3, "基本满意"
-    SATISFIED = 4, "满意"
-    VERY_SATISFIED = 5, "非常满意"
+    VERY_UNSATISFIED = 1, _("非常不满意")
+    UNSATISFIED = 2, _("不满意")
+    BASIC = 3, _("基本满意")
+    SATISFIED = 4, _("满意")
+    VERY_SATISFIED = 5, _("非常满意")
 
 
 STATUS_CHOICES = [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW]
@@ -134,7 +136,7 @@ class Appeal(models.Model):
         return State(self.status)
 
     def status_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return gettext(STATE_LABELS[self.state])
 
     def triage_summary(self) -> dict[str, Any]:
         return self.triage or {}

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from minyi.appeals import services
@@ -25,7 +27,6 @@ from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State, Tra
 from minyi.workflow.policy import Role, may
 from minyi.workflow.services import ActionForbidden, get_calendar
 from minyi.workflow.sla import SLA_STATE_LABELS, sla_state
-from django.utils import timezone
 
 PAGE_SIZE = 50
 
@@ -35,7 +36,7 @@ def _display(appeal: Appeal, user: Any) -> dict[str, Any]:
     if appeal.state in machine.TERMINAL_STATES or appeal.state in (State.REPLIED, State.PENDING_CALLBACK):
         state_label = ""
     else:
-        state_label = SLA_STATE_LABELS[state] if appeal.reply_due_at else ""
+        state_label = gettext(SLA_STATE_LABELS[state]) if appeal.reply_due_at else ""
     return {
         "appeal": appeal,
         "phone": appeal.phone if sees_personal_data(user) else mask_phone(appeal.phone),
@@ -70,7 +71,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
 def appeal_new(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
     if not may(roles, Event.REGISTER, own_department=False):
-        return HttpResponseForbidden("您没有登记诉求的权限")
+        return HttpResponseForbidden(gettext("您没有登记诉求的权限"))
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
@@ -99,9 +100,9 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                         form.add_error(field if field in form.fields else None, error)
             else:
                 if created:
-                    messages.success(request, f"诉求已受理，编号 {appeal.number}")
+                    messages.success(request, gettext("诉求已受理，编号 %(number)s") % {"number": appeal.number})
                 else:
-                    messages.info(request, f"该诉求已提交过，编号 {appeal.number}")
+                    messages.info(request, gettext("该诉求已提交过，编号 %(number)s") % {"number": appeal.number})
                 return redirect("appeals:detail", number=appeal.number)
         return render(request, "appeals/new.html", {"form": form}, status=400)
     form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
@@ -111,7 +112,7 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
 def _get_visible(request: HttpRequest, number: str) -> Appeal:
     appeal = visible_to(request.user).select_related("channel", "department", "category", "grid", "merged_into").filter(number=number).first()
     if appeal is None:
-        raise Http404("诉求不存在或您无权查看")
+        raise Http404(gettext("诉求不存在或您无权查看"))
     return appeal
 
 
@@ -136,7 +137,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal, failed: ActionForm | N
     forms = []
     for name in available_actions(appeal, request.user):
         form = failed if failed is not None and failed.event == name else ActionForm(event=name, prefix=name)
-        forms.append({"name": name, "label": ACTION_LABELS[name], "form": form})
+        forms.append({"name": name, "label": gettext(ACTION_LABELS[name]), "form": form})
     return {
         **_display(appeal, request.user),
         "timeline": services.timeline(appeal),
@@ -165,12 +166,12 @@ def appeal_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         except ActionForbidden as exc:
             return HttpResponseForbidden(exc.message)
         except TransitionError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, gettext(exc.message))
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, f"已{ACTION_LABELS[action]}")
+            messages.success(request, gettext("已%(action)s") % {"action": gettext(ACTION_LABELS[action])})
             return redirect("appeals:detail", number=appeal.number)
     appeal.refresh_from_db()
     return render(request, "appeals/detail.html", _detail_context(request, appeal, failed=form), status=400)
@@ -183,7 +184,7 @@ def _run(appeal: Appeal, action: str, data: dict[str, Any], user: Any) -> Appeal
     if action == Event.MERGE:
         target = visible_to(user).filter(number=data["merge_into"].strip()).first()
         if target is None:
-            raise ValidationError("找不到该主件编号")
+            raise ValidationError(gettext("找不到该主件编号"))
         return services.merge_appeal(appeal, into=target, by=user, reason=reason)
     simple = {
         Event.ACCEPT: lambda: services.accept_appeal(appeal, by=user),

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Department(models.Model):
     """A node of the organisation tree: 区 → 部门/街道 → 科室/社区."""
 
     class Kind(models.TextChoices):
-        DISTRICT = "district", "区"
-        BUREAU = "bureau", "职能部门"
-        STREET = "street", "街道"
-        SECTION = "section", "科室"
-        COMMUNITY = "community", "社区"
-        ENTERPRISE = "enterprise", "企事业单位"
+        DISTRICT = "district", _("区")
+        BUREAU = "bureau", _("职能部门")
+        STREET = "street", _("街道")
+        SECTION = "section", _("科室")
+        COMMUNITY = "community", _("社区")
+        ENTERPRISE = "enterprise", _("企事业单位")
 
     code = models.SlugField("编码", max_length=40, unique=True)
     name = models.CharField("名称", max_length=80)
@@ -46,8 +47,8 @@ class GridCell(models.Model):
     """A territorial cell: 街道 (street) or 社区 (community), with aliases for address matching."""
 
     class Level(models.TextChoices):
-        STREET = "street", "街道"
-        COMMUNITY = "community", "社区"
+        STREET = "street", _("街道")
+        COMMUNITY = "community", _("社区")
 
     code = models.SlugField("编码", max_length=40, unique=True)
     name = models.CharField("名称", max_length=80)

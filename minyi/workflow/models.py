@@ -6,6 +6,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 
 from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State
 
@@ -53,15 +54,15 @@ class AuditEvent(models.Model):
 
     def event_label(self) -> str:
         try:
-            return EVENT_LABELS[Event(self.event)]
+            return gettext(EVENT_LABELS[Event(self.event)])
         except ValueError:
             return self.event
 
     def to_label(self) -> str:
-        return STATE_LABELS[State(self.to_state)]
+        return gettext(STATE_LABELS[State(self.to_state)])
 
     def from_label(self) -> str:
-        return STATE_LABELS[State(self.from_state)]
+        return gettext(STATE_LABELS[State(self.from_state)])
 
 
 class CalendarOverride(models.Model):
