@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "minyi.reports",
     "minyi.api",
     "minyi.assistant",
+    "minyi.portal",
+    "minyi.desk",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("appeals/", include("minyi.appeals.urls")),
     path("healthz", include("minyi.core.urls")),
+    path("portal/", include("minyi.portal.urls")),
+    path("desk/", include("minyi.desk.urls")),
     path("accountability/", include("minyi.accountability.urls")),
     path("cockpit/", include("minyi.cockpit.urls")),
     path("reports/", include("minyi.reports.urls")),

@@ -1,0 +1,1 @@
+"""The portal stores nothing of its own: appeals and attachments belong to minyi.appeals."""

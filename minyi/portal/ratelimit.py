@@ -1,0 +1,28 @@
+"""A fixed-window limit per client address, kept in Django's cache."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    # Behind the intranet reverse proxy the real address is the first X-Forwarded-For hop.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return forwarded.split(",")[0].strip() or str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+def hit(request: HttpRequest, bucket: str, *, limit: int, window_s: int) -> bool:
+    """Count one request; False once ``limit`` is exceeded within the window."""
+    window = int(time.time() // window_s)
+    key = f"rl:{bucket}:{client_address(request)}:{window}"
+    if cache.add(key, 1, timeout=window_s + 1):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=window_s + 1)
+        count = 1
+    return count <= limit

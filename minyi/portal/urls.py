@@ -1,0 +1,10 @@
+from django.urls import path
+
+from minyi.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.submit, name="submit"),
+    path("done/<str:number>", views.done, name="done"),
+    path("track", views.track, name="track"),
+]
