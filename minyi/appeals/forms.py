@@ -29,6 +29,16 @@ class IntakeForm(forms.Form):
     lng = forms.FloatField(label=_("经度"), required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    # Call-taking order: who is calling, what it is about, where, then classification.
+    field_order = [
+        "phone", "submitter_name", "title", "content", "kind", "priority", "address", "grid",
+        "channel", "category", "submitter_type", "credit_code", "lat", "lng",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update({"autofocus": True, "inputmode": "tel", "autocomplete": "off"})
+
 
 # Which inputs each event asks for. ``callback`` stands for CLOSE/REOPEN, decided by the rating.
 EVENT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -50,6 +60,15 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     Event.SUPERVISE: ("reason",),
     "callback": ("satisfaction", "resolved", "comment"),
     Event.MERGE: ("merge_into", "reason"),
+    # Accountability (issue 4): 催办/挂牌督办, 退单审核, 差评仲裁, 撤销合并.
+    Event.URGE: ("reason",),
+    Event.LIST_SUPERVISE: ("reason",),
+    Event.APPROVE_RETURN: ("reason",),
+    Event.REJECT_RETURN: ("reason",),
+    Event.ARBITRATE_REOPEN: ("reason",),
+    Event.ARBITRATE_CLOSE: ("reason",),
+    Event.UNMERGE: ("reason",),
+    Event.FOLLOW_MAIN: ("reply",),
 }
 
 

@@ -1,0 +1,46 @@
+"""Each role's main page in a real browser, with a screenshot kept as an artefact; axe on the portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from minyi.appeals.demo import DEMO_PASSWORD, ensure_demo_accounts
+from minyi.browser_tests.conftest import login, new_page, shot
+
+pytestmark = pytest.mark.browser
+
+ROLE_PAGES = [
+    ("operator", "/desk/intake", "受理工作台"),
+    ("dispatcher", "/desk/dispatch", "派单工作台"),
+    ("handler", "/desk/inbox", "承办工作台"),
+    ("supervisor", "/desk/supervise", "督办工作台"),
+]
+
+
+@pytest.mark.parametrize(("username", "path", "heading"), ROLE_PAGES)
+def test_role_main_page(browser: Any, live_server: Any, district_tx: None, username: str, path: str, heading: str) -> None:
+    ensure_demo_accounts()
+    page = new_page(browser)
+    login(page, live_server.url, username, DEMO_PASSWORD)
+    assert page.url.endswith(path)
+    assert page.locator("h1").first.inner_text().startswith(heading)
+    assert shot(page, f"role-{username}").stat().st_size > 0
+    page.close()
+
+
+def _serious(results: Any) -> list[str]:
+    return [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("path", ["/portal/", "/portal/track", "/portal/track?number=20260101-000001&phone=13800000000"])
+def test_portal_pages_have_no_serious_accessibility_violations(browser: Any, live_server: Any, district_tx: None, path: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = new_page(browser, mobile=True)
+    page.goto(f"{live_server.url}{path}")
+    results = Axe().run(page)
+    assert _serious(results) == [], results.generate_report()
+    shot(page, "portal" + path.replace("/", "-").split("?")[0])
+    page.close()
