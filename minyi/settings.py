@@ -159,7 +159,7 @@ MINYI_ATTACHMENT_TYPES = {
 
 MINYI_NOTIFY_BACKEND = os.environ.get("MINYI_NOTIFY_BACKEND", "console")
 MINYI_AUTO_DISPATCH = _flag("MINYI_AUTO_DISPATCH", "0")
-MINYI_TRIAGE_MODEL = os.environ.get("MINYI_TRIAGE_MODEL", str(VAR_DIR / "models" / "triage"))
+MINYI_TRIAGE_MODEL = os.environ.get("MINYI_TRIAGE_MODEL", str(VAR_DIR / "models" / "triage.npz"))
 # SLA budgets; see minyi.workflow.sla.DEFAULT_SLA for the shape.
 MINYI_SLA: dict[str, object] = {}
 

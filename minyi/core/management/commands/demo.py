@@ -1,3 +1,4 @@
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -12,7 +13,7 @@ class Command(BaseCommand):
     help = "演示：迁移、载入默认数据、（若为空）生成演示诉求并启动服务 / Migrate, seed if empty, serve"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--appeals", type=int, default=3000)
+        parser.add_argument("--appeals", type=int, default=2000)
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="set up and print the accounts only")
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         if not Appeal.objects.exists():
             self.stdout.write(f"seeding {options['appeals']} demo appeals …")
             call_command("seed-demo", appeals=options["appeals"], seed=7)
+        self._install_dispatch_model()
         accounts = ensure_demo_accounts()
         self.stdout.write("\n演示账号 demo accounts (password for all: %s):" % DEMO_PASSWORD)
         for username, _password, name in accounts:
@@ -29,3 +31,21 @@ class Command(BaseCommand):
         self.stdout.write("")
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
+
+    def _install_dispatch_model(self) -> None:
+        """Train the dispatch model on the demo's own dispatched appeals, once."""
+        from pathlib import Path
+
+        from django.conf import settings
+
+        from minyi.triage import cli, integration
+
+        if Path(settings.MINYI_TRIAGE_MODEL).is_file():
+            return
+        examples = integration.examples_from_db()
+        if len({label for _, label in examples}) < 2:
+            return
+        self.stdout.write(f"training the dispatch model on {len(examples)} demo appeals …")
+        cli.main(["train", "--out", str(settings.MINYI_TRIAGE_MODEL)], extra_examples=examples, stdout=sys.stdout)
+        integration._cache.clear()
+        self.stdout.write(f"suggestions refreshed for {integration.refresh_open_suggestions()} waiting appeals")

@@ -1,0 +1,243 @@
+"""Django side of AI dispatch: suggestions on intake, routing by our category tree, learning.
+
+The library (``minyi.triage.model`` and friends) knows nothing of Django. Here its
+labels are our category codes; a category routes to its default department, or to
+the street of the appeal's grid cell when the category is territorial (属地).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from minyi.appeals import hooks
+from minyi.appeals.models import PRIORITY_ORDER, Appeal
+from minyi.directory.models import Category, Department, GridCell
+from minyi.triage.dedup import jaccard, shingles
+from minyi.triage.model import TriageModel
+from minyi.triage.models import TrainingExample
+from minyi.triage.routing import Gazetteer
+from minyi.triage.urgency import assess_urgency
+
+logger = logging.getLogger("minyi.triage")
+
+PRIORITY_LABELS = {"normal": "一般", "urgent": "紧急", "critical": "特急"}
+DUPLICATE_WINDOW = dt.timedelta(days=30)
+DUPLICATE_MIN_SCORE = 0.5
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, TriageModel]] = {}
+
+
+def model_path() -> Path:
+    return Path(settings.MINYI_TRIAGE_MODEL)
+
+
+def load_model() -> TriageModel | None:
+    """The installed model, reloaded when its file changes; None when there is none."""
+    path = model_path()
+    if not path.is_file():
+        return None
+    mtime = path.stat().st_mtime
+    with _lock:
+        cached = _cache.get(str(path))
+        if cached is None or cached[0] != mtime:
+            try:
+                _cache[str(path)] = (mtime, TriageModel.load(path))
+            except Exception:
+                logger.exception("cannot load the triage model at %s", path)
+                return None
+        return _cache[str(path)][1]
+
+
+_gazetteer: tuple[float, Gazetteer] | None = None
+GAZETTEER_TTL_S = 300.0
+
+
+def gazetteer() -> Gazetteer:
+    """Place names and aliases from the grid, rebuilt at most every five minutes."""
+    global _gazetteer
+    now = time.monotonic()
+    if _gazetteer is None or now - _gazetteer[0] > GAZETTEER_TTL_S:
+        _gazetteer = (now, _build_gazetteer())
+    return _gazetteer[1]
+
+
+def _build_gazetteer() -> Gazetteer:
+    streets = []
+    for street in GridCell.objects.filter(level=GridCell.Level.STREET).prefetch_related("children"):
+        streets.append(
+            {
+                "name": street.code,
+                "aliases": [street.name, *street.aliases.split()],
+                "communities": [{"name": c.code, "aliases": [c.name, *c.aliases.split()]} for c in street.children.all()],
+            }
+        )
+    return Gazetteer({"streets": streets})
+
+
+def _route(category: Category, grid_code: str | None) -> Department | None:
+    if category.territorial and grid_code:
+        cell = GridCell.objects.select_related("parent__department", "department").filter(code=grid_code).first()
+        if cell is not None:
+            street = cell.parent if cell.parent is not None else cell
+            if street.department is not None:
+                return street.department
+    return category.default_department
+
+
+def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = None, phone: str = "", exclude_id: int | None = None,
+                     current_priority: str = "normal") -> dict[str, Any]:
+    """Everything the suggestion panel shows, JSON-safe. Works without a model (urgency and duplicates only)."""
+    model = load_model()
+    places = gazetteer()
+    location = places.resolve(address) if address else places.resolve(text)
+    if grid_code is None:
+        grid_code = location.community or location.street
+    priority, flags = assess_urgency(text, current_priority)
+    result: dict[str, Any] = {
+        "categories": [],
+        "departments": [],
+        "reason_terms": [],
+        "auto_dispatch": False,
+        "threshold": None,
+        "priority": priority,
+        "priority_label": PRIORITY_LABELS.get(priority, priority),
+        "urgency_flags": [{"code": f.code, "priority": f.priority, "reason": f.reason} for f in flags],
+        "grid": grid_code,
+        "duplicates": find_duplicates(text, phone=phone, grid_code=grid_code, exclude_id=exclude_id),
+        "model": None,
+    }
+    if model is None:
+        return result
+    prediction = model.predict([text], k=3)[0]
+    categories = {c.code: c for c in Category.objects.filter(code__in=[s.label for s in prediction.top]).select_related("default_department")}
+    departments: dict[int, dict[str, Any]] = {}
+    for score in prediction.top:
+        category = categories.get(score.label)
+        result["categories"].append(
+            {"code": score.label, "id": category.pk if category else None, "label": category.path() if category else score.label,
+             "probability": score.probability}
+        )
+        department = _route(category, grid_code) if category else None
+        if department is not None:
+            slot = departments.setdefault(department.pk, {"id": department.pk, "code": department.code, "name": department.name, "probability": 0.0})
+            slot["probability"] = round(slot["probability"] + score.probability, 4)
+    result["departments"] = sorted(departments.values(), key=lambda d: -d["probability"])[:3]
+    result["reason_terms"] = list(prediction.reason_terms)
+    result["auto_dispatch"] = not prediction.abstain and bool(result["departments"])
+    result["threshold"] = prediction.threshold
+    result["model"] = model.metadata.get("trained_at")
+    return result
+
+
+def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None, exclude_id: int | None = None, limit: int = 5) -> list[dict[str, Any]]:
+    """Open appeals from the same caller, or the same place, recently, that read alike."""
+    since = timezone.now() - DUPLICATE_WINDOW
+    candidates = Appeal.objects.open().filter(created_at__gte=since)
+    scope = None
+    if phone:
+        scope = candidates.filter(phone=phone)
+    if grid_code:
+        by_place = candidates.filter(grid__code=grid_code)
+        scope = by_place if scope is None else scope | by_place
+    if scope is None:
+        return []
+    if exclude_id is not None:
+        scope = scope.exclude(pk=exclude_id)
+    mine = shingles(text)
+    found = []
+    for pk, number, title, content, their_phone in scope.order_by("-created_at").values_list("pk", "number", "title", "content", "phone")[:300]:
+        score = jaccard(mine, shingles(f"{title}\n{content}"))
+        same_caller = bool(phone) and their_phone == phone
+        if score >= DUPLICATE_MIN_SCORE or (same_caller and score >= DUPLICATE_MIN_SCORE / 2):
+            found.append({"id": pk, "number": number, "score": round(score, 3), "reason": "同一来电人" if same_caller else "同一地点相似内容"})
+    return sorted(found, key=lambda d: -d["score"])[:limit]
+
+
+def on_intake(appeal: Appeal) -> None:
+    """Store suggestions on a new appeal; raise (never lower) its priority; auto-dispatch if allowed."""
+    from minyi.appeals import services
+    from minyi.workflow import services as wf
+    from minyi.workflow.machine import State
+
+    text = f"{appeal.title}\n{appeal.content}"
+    grid_code = appeal.grid.code if appeal.grid_id and appeal.grid else None
+    suggestion = suggest_for_text(text, address=appeal.address, grid_code=grid_code, phone=appeal.phone, exclude_id=appeal.pk,
+                                  current_priority=appeal.priority)
+    with transaction.atomic():
+        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        raised = PRIORITY_ORDER.index(suggestion["priority"]) > PRIORITY_ORDER.index(locked.priority)
+        fields = {"triage": suggestion}
+        if raised:
+            fields["priority"] = suggestion["priority"]
+        Appeal.objects.filter(pk=locked.pk).update(**fields)
+        wf.record_note(
+            locked,
+            by=wf.SYSTEM,
+            kind="triage",
+            reason="；".join(f["reason"] for f in suggestion["urgency_flags"]) if raised else "",
+            payload={"priority_raised_to": suggestion["priority"]} if raised else {"top": suggestion["categories"][:1]},
+        )
+    appeal.refresh_from_db()
+    if settings.MINYI_AUTO_DISPATCH and suggestion["auto_dispatch"] and appeal.state is State.PENDING_DISPATCH:
+        top = suggestion["departments"][0]
+        department = Department.objects.get(pk=top["id"])
+        category = Category.objects.filter(pk=suggestion["categories"][0]["id"]).first()
+        services.dispatch_appeal(appeal, department, category=category, by=wf.SYSTEM, reason="智能派单（置信度高于阈值）")
+
+
+def on_dispatch(appeal: Appeal, source: str) -> None:
+    """Every human dispatch decision becomes a labelled example."""
+    last = appeal.audit.order_by("-id").values_list("actor_id", flat=True).first()
+    if last is None and source != "return_accepted":
+        return  # the system's own automatic dispatch teaches nothing
+    TrainingExample.objects.create(
+        appeal=appeal,
+        text=f"{appeal.title}\n{appeal.content}",
+        label=appeal.category.code if appeal.category_id and appeal.category else "",
+        department_id=appeal.department_id,
+        source=source if source in TrainingExample.Source.values else TrainingExample.Source.DISPATCH,
+    )
+
+
+def examples_from_db() -> list[tuple[str, str]]:
+    """(text, category code) pairs: corrections first, then every dispatched appeal with a category."""
+    pairs = list(TrainingExample.objects.exclude(label="").values_list("text", "label"))
+    seen = set(TrainingExample.objects.exclude(appeal=None).values_list("appeal_id", flat=True))
+    for pk, title, content, code in (
+        Appeal.objects.filter(category__isnull=False, dispatched_at__isnull=False).values_list("pk", "title", "content", "category__code").iterator()
+    ):
+        if pk not in seen:
+            pairs.append((f"{title}\n{content}", code))
+    return pairs
+
+
+def refresh_open_suggestions() -> int:
+    """Recompute suggestions for appeals still waiting for dispatch (after a new model is installed)."""
+    from minyi.workflow.machine import State
+
+    count = 0
+    waiting = Appeal.objects.filter(status__in=[State.REGISTERED, State.PENDING_DISPATCH]).select_related("grid")
+    for appeal in waiting.iterator():
+        grid_code = appeal.grid.code if appeal.grid else None
+        suggestion = suggest_for_text(f"{appeal.title}\n{appeal.content}", address=appeal.address, grid_code=grid_code,
+                                      phone=appeal.phone, exclude_id=appeal.pk, current_priority=appeal.priority)
+        Appeal.objects.filter(pk=appeal.pk).update(triage=suggestion)
+        count += 1
+    return count
+
+
+def connect() -> None:
+    if on_intake not in hooks.AFTER_INTAKE:
+        hooks.AFTER_INTAKE.append(on_intake)
+    if on_dispatch not in hooks.AFTER_DISPATCH:
+        hooks.AFTER_DISPATCH.append(on_dispatch)

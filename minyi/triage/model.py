@@ -1,0 +1,417 @@
+"""Category classifier: TF-IDF blocks → linear heads → stacked calibrator.
+
+Shape of the model (all of it linear algebra on stored arrays):
+
+* features: char 1-3-grams and rjieba word uni+bigrams of title+body, plus
+  separately weighted title blocks (titles are dense topic summaries);
+* heads: a class-balanced linear SVM and ComplementNB by default (SGD,
+  logistic regression and per-block "view" heads are configurable), each
+  giving one score per class;
+* calibrator: a multinomial logistic regression over the heads' scores,
+  fitted on out-of-fold scores, which both stacks the heads and turns
+  margins into probabilities;
+* abstain threshold: the lowest top-1 probability at which out-of-fold
+  predictions still reach the target precision.  It is stored with the
+  model and never re-fitted on evaluation data.
+
+Files are ``.npz`` archives loaded with ``allow_pickle=False`` plus a JSON
+metadata entry, so loading a model from an untrusted path cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from .features import FeatureBlock, Featurizer, tokenizer_name
+
+__all__ = [
+    "DEFAULT_BLOCKS",
+    "DEFAULT_HEADS",
+    "FORMAT_VERSION",
+    "LabelScore",
+    "Prediction",
+    "TriageModel",
+    "choose_threshold",
+    "data_fingerprint",
+    "fit_model",
+]
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+FloatArray = npt.NDArray[np.float32]
+
+DEFAULT_BLOCKS: tuple[dict[str, Any], ...] = (
+    {"name": "char", "field": "all", "analyzer": "char", "ngram": [1, 2], "weight": 1.0, "min_df": 2, "max_df": 0.9},
+    {"name": "word", "field": "all", "analyzer": "word", "ngram": [1, 2], "weight": 1.0, "min_df": 2, "max_df": 0.9},
+    {"name": "title_char", "field": "title", "analyzer": "char", "ngram": [1, 2], "weight": 0.6, "min_df": 2, "max_df": 1.0},
+    {"name": "title_word", "field": "title", "analyzer": "word", "ngram": [1, 2], "weight": 0.6, "min_df": 1, "max_df": 1.0},
+)
+DEFAULT_HEADS: tuple[dict[str, Any], ...] = (
+    {"kind": "svc", "C": 0.5, "class_weight": "balanced"},
+    {"kind": "cnb", "alpha": 0.3},
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelScore:
+    label: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    top: tuple[LabelScore, ...]
+    reason_terms: tuple[str, ...]
+    abstain: bool  # True → manual dispatch queue
+    threshold: float
+
+    @property
+    def label(self) -> str:
+        return self.top[0].label
+
+    @property
+    def confidence(self) -> float:
+        return self.top[0].probability
+
+
+def data_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """Order-independent SHA-256 of (text, label) pairs."""
+    rows = sorted(hashlib.sha256(f"{lab}\x1f{t}".encode()).hexdigest() for t, lab in zip(texts, labels, strict=True))
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def choose_threshold(
+    confidence: npt.NDArray[np.floating[Any]],
+    correct: npt.NDArray[np.bool_],
+    target: float,
+    z: float = 0.0,
+) -> float:
+    """Lowest threshold whose auto-dispatched set reaches ``target`` precision.
+
+    Scanning from the most confident prediction down, precision of the
+    accepted set is computed at every cut; the cut with the largest coverage
+    that still meets the target wins.  ``z`` > 0 asks for the precision
+    minus ``z`` binomial standard errors to meet the target instead: picking
+    the best cut on noisy estimates is optimistic, and unseen data would
+    otherwise land just under the target.  Returns 1.0 (nothing automatic)
+    when the target is never reached, e.g. on tiny training sets.
+    """
+    order = np.argsort(-confidence, kind="stable")
+    conf = confidence[order]
+    hits = np.cumsum(correct[order])
+    n_acc = np.arange(1, len(conf) + 1)
+    precision = hits / n_acc
+    if z > 0:
+        precision = precision - z * np.sqrt(np.clip(precision * (1 - precision), 1e-6, None) / n_acc)
+    # Only cut between distinct confidence values: a threshold accepts all
+    # ties at once.
+    last_of_tie = np.r_[conf[1:] != conf[:-1], True]
+    ok = np.flatnonzero((precision >= target) & last_of_tie)
+    if ok.size == 0:
+        return 1.0
+    return float(conf[ok.max()])
+
+
+def _softmax(z: npt.NDArray[np.floating[Any]]) -> FloatArray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: FloatArray = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    return out
+
+
+def _fit_head(
+    spec: dict[str, Any],
+    X: sp.csr_matrix,
+    y: npt.NDArray[np.int64],
+    n_classes: int,
+    cols: npt.NDArray[np.int64] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Fit one linear head; return (W, b) with one row per class.
+
+    ``cols`` restricts the head to some feature blocks (a "view"); its
+    weights elsewhere are zero, so serving cost is unchanged.
+    """
+    n_features = X.shape[1]
+    if cols is not None:
+        X = X[:, cols]
+    # sklearn is imported only for training: serving never needs it, and
+    # it costs ~80 MB of RAM and a second of start-up.
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.svm import LinearSVC
+
+    kind = spec["kind"]
+    if kind == "svc":
+        model: Any = LinearSVC(C=float(spec.get("C", 0.5)), class_weight=spec.get("class_weight"), random_state=0)
+    elif kind == "sgd":
+        model = SGDClassifier(
+            loss="modified_huber",
+            alpha=float(spec.get("alpha", 2e-5)),
+            max_iter=int(spec.get("max_iter", 30)),
+            tol=None,
+            random_state=0,
+        )
+    elif kind == "lr":
+        model = LogisticRegression(C=float(spec.get("C", 20.0)), max_iter=200)
+    elif kind == "cnb":
+        model = ComplementNB(alpha=float(spec.get("alpha", 0.3)))
+    else:
+        raise ValueError(f"unknown head kind {kind!r}")
+    model.fit(X, y)
+    if kind == "cnb":
+        W = np.asarray(model.feature_log_prob_, dtype=np.float32)
+        b = np.zeros(W.shape[0], dtype=np.float32)
+        # Centre per feature so scores are comparable in scale to the others.
+        W = W - W.mean(axis=0, keepdims=True)
+    else:
+        W = np.asarray(model.coef_, dtype=np.float32)
+        b = np.asarray(model.intercept_, dtype=np.float32)
+    if W.shape[0] == 1 and n_classes == 2:
+        W = np.vstack([-W, W])
+        b = np.array([-b[0], b[0]], dtype=np.float32)
+    full_W = np.zeros((n_classes, n_features), dtype=np.float32)
+    full_b = np.full(n_classes, -1e3 if kind != "cnb" else 0.0, dtype=np.float32)
+    # A fold can miss a rare class; its score row stays very negative.
+    present = np.asarray(model.classes_, dtype=np.int64)
+    if cols is None:
+        full_W[present] = W
+    else:
+        full_W[np.ix_(present, cols)] = W
+    full_b[present] = b
+    return full_W, full_b
+
+
+def _view_columns(featurizer: Featurizer, names: Sequence[str] | None) -> npt.NDArray[np.int64] | None:
+    if not names:
+        return None
+    unknown = set(names) - {b.name for b in featurizer.blocks}
+    if unknown:
+        raise ValueError(f"head refers to unknown feature blocks: {sorted(unknown)}")
+    parts: list[npt.NDArray[np.int64]] = []
+    start = 0
+    for b in featurizer.blocks:
+        if b.name in names:
+            parts.append(np.arange(start, start + len(b), dtype=np.int64))
+        start += len(b)
+    return np.concatenate(parts)
+
+
+class TriageModel:
+    def __init__(
+        self,
+        classes: list[str],
+        featurizer: Featurizer,
+        heads: list[tuple[dict[str, Any], FloatArray, FloatArray]],
+        meta_W: FloatArray,
+        meta_b: FloatArray,
+        threshold: float,
+        metadata: dict[str, Any],
+    ) -> None:
+        self.classes = classes
+        self.featurizer = featurizer
+        self.heads = heads
+        self.meta_W = meta_W
+        self.meta_b = meta_b
+        self.threshold = threshold
+        self.metadata = metadata
+        # (features × heads·classes), C-contiguous: sparse @ dense needs a
+        # contiguous right operand, and a transposed view would be copied
+        # (tens of MB) on every call.
+        self._stack_WT = np.ascontiguousarray(np.vstack([W for _, W, _ in heads]).T)
+        # Keep one copy of the weights: the heads become views into it.
+        n = len(classes)
+        self.heads = [(spec, self._stack_WT[:, h * n : (h + 1) * n].T, b) for h, (spec, _, b) in enumerate(heads)]
+        self._stack_b = np.concatenate([b for _, _, b in heads])
+
+    # -- inference ---------------------------------------------------------
+    def head_scores(self, X: sp.csr_matrix) -> FloatArray:
+        scores: FloatArray = np.asarray(X @ self._stack_WT, dtype=np.float32) + self._stack_b
+        return scores
+
+    def proba_from_features(self, X: sp.csr_matrix) -> FloatArray:
+        Z = self.head_scores(X)
+        return _softmax(Z @ self.meta_W.T + self.meta_b)
+
+    def predict_proba(self, texts: Sequence[str]) -> FloatArray:
+        """Class probabilities, columns in ``self.classes`` order."""
+        return self.proba_from_features(self.featurizer.transform(texts))
+
+    def predict(self, texts: Sequence[str], k: int = 3, n_terms: int = 5) -> list[Prediction]:
+        X = self.featurizer.transform(texts)
+        P = self.proba_from_features(X)
+        out: list[Prediction] = []
+        for i in range(len(texts)):
+            order = np.argsort(-P[i])[:k]
+            top = tuple(LabelScore(self.classes[j], round(float(P[i, j]), 4)) for j in order)
+            reasons = self._reason_terms(X.getrow(i), int(order[0]), n_terms)
+            out.append(Prediction(top, reasons, bool(P[i, order[0]] < self.threshold), self.threshold))
+        return out
+
+    def predict_one(self, text: str, k: int = 3) -> Prediction:
+        return self.predict([text], k=k)[0]
+
+    def _reason_terms(self, x: sp.csr_matrix, cls: int, n: int) -> tuple[str, ...]:
+        # Contribution of each present feature to the winning class, using
+        # the first head (the SVM): its weights are the most interpretable
+        # and the stacker is monotone in them.
+        W = self.heads[0][1]
+        contrib = x.data * W[cls, x.indices]
+        terms: list[str] = []
+        for j in np.argsort(-contrib):
+            if contrib[j] <= 0 or len(terms) >= n:
+                break
+            term = self.featurizer.term(int(x.indices[j])).strip()
+            if len(term) < 2 or any(term in t or t in term for t in terms):
+                continue
+            terms.append(term)
+        return tuple(terms)
+
+    # -- persistence -------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write atomically, so a crash mid-save never leaves a half model."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        for i, b in enumerate(self.featurizer.blocks):
+            arrays[f"keys_{i}"] = b.keys
+            arrays[f"tokens_{i}"] = np.frombuffer("\n".join(b.tokens).encode("utf-8"), dtype=np.uint8)
+            arrays[f"idf_{i}"] = b.idf
+        for i, (_, W, bias) in enumerate(self.heads):
+            arrays[f"head_W_{i}"] = np.ascontiguousarray(W)
+            arrays[f"head_b_{i}"] = bias
+        arrays["meta_W"] = self.meta_W
+        arrays["meta_b"] = self.meta_b
+        header = {
+            "format": "minyi.triage",
+            "format_version": FORMAT_VERSION,
+            "classes": self.classes,
+            "blocks": [b.spec() for b in self.featurizer.blocks],
+            "heads": [h for h, _, _ in self.heads],
+            "threshold": self.threshold,
+            "metadata": self.metadata,
+        }
+        arrays["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | Path) -> TriageModel:
+        with np.load(path, allow_pickle=False) as z:
+            header = json.loads(z["header"].tobytes().decode("utf-8"))
+            if header.get("format") != "minyi.triage" or header.get("format_version") != FORMAT_VERSION:
+                raise ValueError(f"{path}: not a minyi.triage model (format {header.get('format_version')})")
+            blocks: list[FeatureBlock] = []
+            for i, spec in enumerate(header["blocks"]):
+                blk = FeatureBlock.from_spec(spec)
+                blk.keys = z[f"keys_{i}"].astype(np.uint64, copy=False)
+                raw = z[f"tokens_{i}"].tobytes().decode("utf-8")
+                blk.tokens = raw.split("\n") if raw else []
+                blk.idf = z[f"idf_{i}"].astype(np.float32, copy=False)
+                blocks.append(blk)
+            heads = [
+                (spec, z[f"head_W_{i}"].astype(np.float32, copy=False), z[f"head_b_{i}"].astype(np.float32, copy=False))
+                for i, spec in enumerate(header["heads"])
+            ]
+            meta_W, meta_b = z["meta_W"].astype(np.float32), z["meta_b"].astype(np.float32)
+        md = header["metadata"]
+        if md.get("tokenizer") and md["tokenizer"] != tokenizer_name():
+            log.warning("model trained with %s but %s is in use; word features may drift", md["tokenizer"], tokenizer_name())
+        return cls(list(header["classes"]), Featurizer(blocks), heads, meta_W, meta_b, float(header["threshold"]), md)
+
+
+def fit_model(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    target_precision: float = 0.98,
+    blocks: Iterable[dict[str, Any]] = DEFAULT_BLOCKS,
+    heads: Iterable[dict[str, Any]] = DEFAULT_HEADS,
+    folds: int = 5,
+    seed: int = 0,
+    threshold_z: float = 1.0,
+) -> TriageModel:
+    """Fit features, heads, stacker and abstain threshold on ``texts``.
+
+    Out-of-fold head scores (``folds``-fold CV) train the stacker; its own
+    cross-validated probabilities choose the threshold, so the threshold
+    is set on predictions for data the model did not train on.
+    """
+    if len(texts) != len(labels):
+        raise ValueError("texts and labels differ in length")
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        raise ValueError("need at least two distinct labels to train")
+    cidx = {c: i for i, c in enumerate(classes)}
+    y = np.array([cidx[lab] for lab in labels], dtype=np.int64)
+    head_specs = [dict(h) for h in heads]
+    # Vocabulary and idf are unsupervised, so fitting them once on all
+    # training text does not leak labels into the out-of-fold scores.
+    featurizer = Featurizer([FeatureBlock.from_spec(b) for b in blocks]).fit(texts)
+    X = featurizer.transform(texts)
+    view_cols = [_view_columns(featurizer, spec.get("blocks")) for spec in head_specs]
+    n_classes = len(classes)
+    min_count = int(np.bincount(y, minlength=n_classes).min())
+    k = max(2, min(folds, min_count))
+    Z = np.zeros((len(y), n_classes * len(head_specs)), dtype=np.float32)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    if min_count >= 2:
+        skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        for tr, te in skf.split(np.zeros(len(y)), y):
+            for h, spec in enumerate(head_specs):
+                W, b = _fit_head(spec, X[tr], y[tr], n_classes, view_cols[h])
+                Z[te, h * n_classes : (h + 1) * n_classes] = X[te] @ W.T + b
+    fitted = [(spec, *_fit_head(spec, X, y, n_classes, view_cols[h])) for h, spec in enumerate(head_specs)]
+    if min_count < 2:
+        # Too little data for out-of-fold scores; fall back to in-sample
+        # scores and refuse automatic dispatch (threshold 1.0).
+        for h, (_, W, b) in enumerate(fitted):
+            Z[:, h * n_classes : (h + 1) * n_classes] = X @ W.T + b
+    meta = LogisticRegression(C=1.0, max_iter=1000)
+    meta.fit(Z, y)
+    meta_W = np.asarray(meta.coef_, dtype=np.float32)
+    meta_b = np.asarray(meta.intercept_, dtype=np.float32)
+    if meta_W.shape[0] == 1:
+        meta_W = np.vstack([-meta_W / 2, meta_W / 2])
+        meta_b = np.array([-meta_b[0] / 2, meta_b[0] / 2], dtype=np.float32)
+    threshold = 1.0
+    oof_f1 = oof_cov = None
+    if min_count >= 2:
+        P = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), Z, y, cv=k, method="predict_proba")
+        pred = P.argmax(axis=1)
+        threshold = choose_threshold(P.max(axis=1), pred == y, target_precision, z=threshold_z)
+        oof_f1 = round(float(f1_score(y, pred, average="macro")), 4)
+        oof_cov = round(float((P.max(axis=1) >= threshold).mean()), 4)
+    metadata: dict[str, Any] = {
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_train": len(texts),
+        "data_fingerprint": data_fingerprint(texts, labels),
+        "label_counts": {c: int((y == i).sum()) for i, c in enumerate(classes)},
+        "target_precision": target_precision,
+        "threshold_z": threshold_z,
+        "tokenizer": tokenizer_name(),
+        "cv_folds": k,
+        "metrics": {"oof_macro_f1": oof_f1, "oof_coverage": oof_cov},
+    }
+    return TriageModel(classes, featurizer, fitted, meta_W, meta_b, threshold, metadata)
