@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from minyi.appeals import attachments, services
@@ -130,9 +131,7 @@ def _rating_url(appeal: Appeal) -> str | None:
     """The signed rating link, when the appeal waits for the citizen's rating."""
     if appeal.state is not State.PENDING_CALLBACK:
         return None
-    try:
-        from minyi.accountability import services as accountability
-    except ImportError:
-        return None
-    make_link = getattr(accountability, "rating_url", None)
-    return make_link(appeal) if callable(make_link) else None
+    from minyi.accountability.ratings import make_token
+
+    # Relative, so it works behind whatever host name the portal is served under.
+    return reverse("accountability:rate", args=[make_token(appeal)])
