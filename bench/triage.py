@@ -60,9 +60,7 @@ def split_keep_duplicates(texts: list[str], labels: list[str], test_size: float,
 
 def load_probe(model_path: Path) -> dict[str, Any]:
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(model_path)], capture_output=True, text=True, check=True, cwd=root
-    )
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(model_path)], capture_output=True, text=True, check=True, cwd=root)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 

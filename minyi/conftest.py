@@ -23,6 +23,8 @@ from minyi.workflow.policy import Role
 def _fast_and_quiet(settings: Any) -> Iterator[None]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MINYI_NOTIFY_BACKEND = "locmem"
+    # Tests that want a dispatch model install their own; never the demo's in ./var.
+    settings.MINYI_TRIAGE_MODEL = "/nonexistent/minyi-test-model.npz"
     notify.OUTBOX.clear()
     wf.forget_calendar()
     yield
@@ -97,6 +99,12 @@ PATHS[State.REPLIED] = [_dispatch, _claim, _reply]
 PATHS[State.PENDING_CALLBACK] = [_dispatch, _claim, _reply, _approve]
 PATHS[State.CLOSED] = [*PATHS[State.PENDING_CALLBACK], (Event.CLOSE, lambda: {"satisfaction": 5, "resolved": True})]
 PATHS[State.MERGED] = []  # built in appeal_in
+PATHS[State.RETURN_REQUESTED] = [_dispatch, (Event.RETURN, lambda: {"reason": "非本单位职责"})]
+_bad = (Event.REOPEN, lambda: {"satisfaction": 1, "resolved": False})
+PATHS[State.ARBITRATION] = [
+    *PATHS[State.PENDING_CALLBACK], _bad, _claim, _reply, _approve,
+    (Event.REFER_ARBITRATION, lambda: {"satisfaction": 1, "resolved": False}),
+]
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None]] = [
     ("street", "承办人 王芳（明湖街道）", Role.HANDLER, "mhjd"),
     ("supervisor", "督办员 刘洋", Role.SUPERVISOR, "sjj"),
     ("leader", "领导 张书记", Role.LEADER, "mh"),
+    ("officer", "首席服务专员 孙悦（区商务局）", Role.SUPERVISOR, "swj"),
     ("admin", "管理员", Role.ADMIN, "sjj"),
 ]
 
@@ -193,8 +194,12 @@ class Seeder:
                 return
         yield step(Event.DISPATCH, cast.dispatcher, (0.2, 6), department=department, category=category)
         if rng.random() < 0.06:
-            yield step(Event.RETURN, handler, (1, 20), reason="该事项不属于本单位职责范围")
-            yield step(Event.DISPATCH, cast.dispatcher, (0.5, 6), department=department, category=category, reason="经核实职责，重新派单")
+            yield step(Event.RETURN, handler, (1, 20), reason="该事项不属于本单位职责范围", reason_code="not_our_duty")
+            if rng.random() < 0.5:
+                yield step(Event.REJECT_RETURN, cast.dispatcher, (0.5, 6), reason="经核实属于本单位职责，退单驳回，请继续办理")
+            else:
+                yield step(Event.APPROVE_RETURN, cast.dispatcher, (0.5, 6), reason="同意退单")
+                yield step(Event.DISPATCH, cast.dispatcher, (0.5, 6), department=department, category=category, reason="经核实职责，重新派单")
         slow = rng.random() < 0.12
         yield step(Event.CLAIM, handler, (0.5, 40 if slow else 20))
         if rng.random() < 0.05:
@@ -214,7 +219,19 @@ class Seeder:
         yield step(Event.CLAIM, handler, (0.5, 12))
         yield step(Event.REPLY, handler, (12, 24 * 4), reply="重新办理：已再次现场处置并整改到位。")
         yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
-        yield step(Event.CLOSE, cast.operator, (4, 48), satisfaction=4, resolved=True)
+        if rng.random() < 0.8:
+            yield step(Event.CLOSE, cast.operator, (4, 48), satisfaction=4, resolved=True)
+            return
+        # 再次差评: a supervisor arbitrates.
+        yield step(Event.REFER_ARBITRATION, cast.operator, (4, 48), satisfaction=1, resolved=False, comment="整改后仍未解决")
+        if rng.random() < 0.5:
+            yield step(Event.ARBITRATE_CLOSE, cast.supervisor, (4, 48), reason="经仲裁：承办单位已依法依规处置，诉求超出政策范围，已向诉求人解释")
+            return
+        yield step(Event.ARBITRATE_REOPEN, cast.supervisor, (4, 48), reason="经仲裁：整改不到位，重办")
+        yield step(Event.CLAIM, handler, (0.5, 12))
+        yield step(Event.REPLY, handler, (12, 24 * 3), reply="仲裁重办：已会同街道彻底整改。")
+        yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
+        yield step(Event.CLOSE, cast.operator, (4, 48), satisfaction=3, resolved=True)
 
 
 def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, progress: Callable[[int], None] | None = None) -> int:
@@ -227,12 +244,26 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
     backend = settings.MINYI_NOTIFY_BACKEND
     settings.MINYI_NOTIFY_BACKEND = "null"  # historical appeals must not page anyone
     try:
+        from minyi.accountability.demo import EXTRA_APPEALS, seed_accountability
+
         seeder = Seeder(seed, anchor)
-        for i in range(appeals):
+        # Large enough demos end with the accountability stories (merges, topics, …), counted in ``appeals``.
+        extras = appeals >= 5 * EXTRA_APPEALS
+        for i in range(appeals - (EXTRA_APPEALS if extras else 0)):
             with transaction.atomic():
                 seeder.one()
             if progress is not None:
                 progress(i + 1)
+        if extras:
+            with transaction.atomic():
+                seed_accountability(seeder, anchor)
+            if progress is not None:
+                progress(appeals)
     finally:
         settings.MINYI_NOTIFY_BACKEND = backend
+    if appeals:
+        # The SLA sweep as of the anchor marks 临期/超期 and escalates, with in-app notifications.
+        from minyi.accountability.scheduler import run_sweep
+
+        run_sweep(anchor)
     return appeals

@@ -45,6 +45,46 @@ def filter_appeals(qs: AppealQuerySet, params: dict[str, str]) -> AppealQuerySet
     if sla := params.get("sla"):
         if sla in SLA_FILTERS:
             qs = qs.filter(SLA_FILTERS[sla](timezone.now()))
+    qs = _drill_filters(qs, params)
     if q := params.get("q", "").strip():
         qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(phone=q))
+    return qs
+
+
+# Drill-down filters used by the cockpit (minyi.cockpit): every figure links to its list.
+_DATE_FILTERS = {"created": "created_at", "dispatched": "dispatched_at", "closed": "closed_at"}
+_FLAG_FILTERS = {
+    "returned": Q(return_count__gt=0),
+    "reopened": Q(reopen_count__gt=0),
+    "bad_rating": Q(bad_rating_at__isnull=False),
+    "late": Q(closed_on_time=False),
+}
+
+
+def _drill_filters(qs: AppealQuerySet, params: dict[str, str]) -> AppealQuerySet:
+    import datetime as dt
+
+    from minyi.directory.models import Department
+
+    tz = timezone.get_current_timezone()
+    for name, field in _DATE_FILTERS.items():
+        for suffix, lookup, shift in (("from", "gte", 0), ("to", "lt", 1)):
+            value = params.get(f"{name}_{suffix}", "")
+            try:
+                day = dt.date.fromisoformat(value) + dt.timedelta(days=shift)
+            except ValueError:
+                continue
+            qs = qs.filter(**{f"{field}__{lookup}": dt.datetime.combine(day, dt.time(), tzinfo=tz)})
+    if (unit := params.get("unit", "")).isdigit():
+        dept = Department.objects.filter(pk=int(unit)).first()
+        qs = qs.filter(department_id__in=dept.subtree_ids()) if dept else qs.none()
+    if (category := params.get("category", "")).isdigit():
+        c = int(category)
+        qs = qs.filter(Q(category_id=c) | Q(category__parent_id=c) | Q(category__parent__parent_id=c))
+    if (grid := params.get("grid", "")).isdigit():
+        qs = qs.filter(Q(grid_id=int(grid)) | Q(grid__parent_id=int(grid)))
+    if params.get("open") == "1":
+        qs = qs.open()
+    if (flag := params.get("flag", "")) in _FLAG_FILTERS:
+        qs = qs.filter(_FLAG_FILTERS[flag])
     return qs

@@ -255,8 +255,23 @@ def claim_appeal(appeal: Appeal, *, by: Any) -> Appeal:
     return wf.perform(appeal, Event.CLAIM, by=by)
 
 
-def return_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
-    return wf.perform(appeal, Event.RETURN, by=by, reason=reason)
+def return_appeal(appeal: Appeal, *, reason: str, by: Any, code: str = "") -> Appeal:
+    """退单: the department asks to hand the appeal back; a dispatcher rules on it (退单待审核)."""
+    return wf.perform(appeal, Event.RETURN, by=by, reason=reason, reason_code=code)
+
+
+def approve_return(appeal: Appeal, *, by: Any, reason: str = "", redispatch_to: Department | None = None) -> Appeal:
+    """同意退单: back to the dispatch desk, or straight to ``redispatch_to`` (改派)."""
+    if redispatch_to is not None:
+        appeal = wf.perform(appeal, Event.REDISPATCH, by=by, department=redispatch_to, reason=reason or "同意退单并改派")
+        _learn(appeal, "redispatch")
+        return appeal
+    return wf.perform(appeal, Event.APPROVE_RETURN, by=by, reason=reason)
+
+
+def reject_return(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    """驳回退单: the appeal goes back to the same department, which must claim it again."""
+    return wf.perform(appeal, Event.REJECT_RETURN, by=by, reason=reason)
 
 
 def request_extension(appeal: Appeal, *, days: int, reason: str, by: Any) -> Appeal:
@@ -292,19 +307,46 @@ def reject_reply(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
 
 
 def supervise_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    """督办: a supervision order the department head answers in writing (see minyi.accountability)."""
     return wf.perform(appeal, Event.SUPERVISE, by=by, reason=reason)
 
 
+def urge_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    """催办: a reminder to the department."""
+    return wf.perform(appeal, Event.URGE, by=by, reason=reason)
+
+
+def list_supervise_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    """挂牌督办: leader-level supervision, listed on the cockpit."""
+    return wf.perform(appeal, Event.LIST_SUPERVISE, by=by, reason=reason)
+
+
 def record_callback(appeal: Appeal, *, satisfaction: int, resolved: bool, comment: str = "", by: Any) -> Appeal:
-    """回访: a satisfied rating closes the appeal, an unsatisfied one reopens it (重办)."""
+    """回访: a satisfied rating closes the appeal; the first unsatisfied one reopens it to the same
+    department with raised priority (重办整改); an unsatisfied rating after that goes to arbitration."""
     if satisfaction not in range(1, 6):
         raise ValidationError({"satisfaction": ["满意度须为 1 到 5"]})
-    event = Event.CLOSE if satisfaction >= 3 else Event.REOPEN
+    if satisfaction >= 3:
+        event = Event.CLOSE
+    else:
+        reopened = Appeal.objects.filter(pk=appeal.pk).values_list("reopen_count", flat=True).first() or 0
+        event = Event.REOPEN if reopened == 0 else Event.REFER_ARBITRATION
     return wf.perform(appeal, event, by=by, satisfaction=satisfaction, resolved=resolved, comment=comment, reason=comment)
 
 
+def arbitrate_appeal(appeal: Appeal, *, reopen: bool, reason: str, by: Any) -> Appeal:
+    """仲裁 of a repeated bad rating: reopen once more (仲裁重办) or close it with the reasons given (仲裁办结)."""
+    return wf.perform(appeal, Event.ARBITRATE_REOPEN if reopen else Event.ARBITRATE_CLOSE, by=by, reason=reason)
+
+
 def merge_appeal(appeal: Appeal, *, into: Appeal, by: Any, reason: str = "") -> Appeal:
+    """合并: the sub waits under ``into``; the main's approved answer moves it to 待回访 with the same answer."""
     return wf.perform(appeal, Event.MERGE, by=by, merge_into=into, reason=reason or f"合并至 {into.number}")
+
+
+def unmerge_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
+    """撤销合并: the sub goes back to the dispatch desk on its own."""
+    return wf.perform(appeal, Event.UNMERGE, by=by, reason=reason)
 
 
 def _learn(appeal: Appeal, source: str) -> None:

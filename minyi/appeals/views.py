@@ -124,7 +124,7 @@ def available_actions(appeal: Appeal, user: Any) -> list[str]:
     for event in machine.events_from(appeal.state):
         if event is Event.REGISTER or not may(roles, event, own_department=own):
             continue
-        name = "callback" if event in (Event.CLOSE, Event.REOPEN) else event.value
+        name = "callback" if event in (Event.CLOSE, Event.REOPEN, Event.REFER_ARBITRATION) else event.value
         if name not in result:
             result.append(name)
     return result
@@ -203,5 +203,12 @@ def _run(appeal: Appeal, action: str, data: dict[str, Any], user: Any) -> Appeal
         Event.APPROVE_REPLY: lambda: services.approve_reply(appeal, reason=reason, by=user),
         Event.REJECT_REPLY: lambda: services.reject_reply(appeal, reason=reason, by=user),
         Event.SUPERVISE: lambda: services.supervise_appeal(appeal, reason=reason, by=user),
+        Event.URGE: lambda: services.urge_appeal(appeal, reason=reason, by=user),
+        Event.LIST_SUPERVISE: lambda: services.list_supervise_appeal(appeal, reason=reason, by=user),
+        Event.APPROVE_RETURN: lambda: services.approve_return(appeal, reason=reason, by=user),
+        Event.REJECT_RETURN: lambda: services.reject_return(appeal, reason=reason, by=user),
+        Event.ARBITRATE_REOPEN: lambda: services.arbitrate_appeal(appeal, reopen=True, reason=reason, by=user),
+        Event.ARBITRATE_CLOSE: lambda: services.arbitrate_appeal(appeal, reopen=False, reason=reason, by=user),
+        Event.UNMERGE: lambda: services.unmerge_appeal(appeal, reason=reason, by=user),
     }
     return simple[Event(action)]()

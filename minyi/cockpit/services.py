@@ -1,22 +1,25 @@
-"""Headline figures: counts by status, channel and department, and the three rates.
+"""Headline figures: counts by status, channel and department, and the KPI rates.
 
-响应率 (response): of the appeals dispatched, the share signed for (签收) within the
-claim deadline. 解决率 (resolution): of the appeals with a callback, the share the
-citizen called resolved. 满意率 (satisfaction): of the rated appeals, the share rated
-基本满意 or better. A rate with nothing to count is ``None``, never a made-up 100%.
+The rates are the formulas of :mod:`minyi.cockpit.kpi` (响应率, 解决率, 满意率, 按时办结率,
+退单率, 重办率, 差评整改回访率), computed live over the appeal table. The cockpit pages read
+the rollup tables instead (:mod:`minyi.cockpit.rollup`), with the same formulas.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count
+from django.utils import timezone
 
 from minyi.appeals.models import Appeal, AppealQuerySet
+from minyi.cockpit import kpi
 
 
-def _rate(numerator: int, denominator: int) -> float | None:
-    return round(numerator / denominator, 4) if denominator else None
+def live_counts(qs: AppealQuerySet | None = None) -> kpi.Counts:
+    """One aggregate query over ``qs`` that fills every field of :class:`kpi.Counts`."""
+    qs = Appeal.objects.all() if qs is None else qs
+    return kpi.Counts.from_mapping(qs.order_by().aggregate(**kpi.counts_aggregates(timezone.now())))
 
 
 def stats(qs: AppealQuerySet | None = None) -> dict[str, Any]:
@@ -32,23 +35,34 @@ def stats(qs: AppealQuerySet | None = None) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .values_list("department__name", "n")
     )
-    agg = qs.aggregate(
-        total=Count("id"),
-        dispatched=Count("id", filter=Q(dispatched_at__isnull=False)),
-        claimed_on_time=Count("id", filter=Q(claimed_at__isnull=False, claimed_at__lte=F("claim_due_at"))),
-        rated=Count("id", filter=Q(satisfaction__isnull=False)),
-        satisfied=Count("id", filter=Q(satisfaction__gte=3)),
-        called_back=Count("id", filter=Q(resolved__isnull=False)),
-        resolved=Count("id", filter=Q(resolved=True)),
-    )
+    counts = live_counts(qs)
     return {
-        "total": agg["total"],
+        "total": counts.created,
         "by_status": dict(sorted(by_status.items())),
         "by_channel": dict(sorted(by_channel.items(), key=lambda kv: -kv[1])),
         "by_department": dict(sorted(by_department.items(), key=lambda kv: -kv[1])),
-        "rates": {
-            "response": _rate(agg["claimed_on_time"], agg["dispatched"]),
-            "resolution": _rate(agg["resolved"], agg["called_back"]),
-            "satisfaction": _rate(agg["satisfied"], agg["rated"]),
-        },
+        "rates": kpi.rates(counts),
     }
+
+
+def topic_from_hot(snapshot_id: int, index: int, *, by: Any) -> Any:
+    """Turn hot topic ``index`` of a snapshot into a 专题 (minyi.accountability) in one click.
+
+    The leader who clicks becomes both owner and 包案领导 (editable on the topic page);
+    the cluster's appeals are linked. Permission and the audit trail are the
+    accountability action's (``create_topic``).
+    """
+    from minyi.accountability.topics import create_topic
+    from minyi.cockpit.hot import propose
+    from minyi.cockpit.models import HotTopicSnapshot
+
+    snap = HotTopicSnapshot.objects.get(pk=snapshot_id)
+    if not 0 <= index < len(snap.topics):
+        raise ValueError("热点不存在")
+    hot = snap.topics[index]
+    proposal = propose([hot])[0]
+    ids = [int(i) for i in hot["ids"] if str(i).isdigit()]
+    description = f"{proposal['why']}。关键词：{'、'.join(hot['keywords'])}。\n" + "\n".join(f"例：{s}" for s in hot["samples"])
+    return create_topic(
+        proposal["title"], owner=by, leader=by, by=by, description=description, appeals=Appeal.objects.filter(id__in=ids)
+    )

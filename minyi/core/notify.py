@@ -1,14 +1,25 @@
 """Notifications behind a small interface; the backend is chosen by settings.
 
 ``console`` (default) logs each notice, ``locmem`` keeps them in ``OUTBOX`` for tests,
-``email`` sends through Django's e-mail backend to recipients that have an address.
+``email`` sends through Django's e-mail backend to recipients that have an address,
+``sms`` posts to an HTTP SMS gateway (templated, with retries; ``settings.MINYI_SMS``).
+``MINYI_NOTIFY_BACKEND`` may name several, comma-separated (``console,sms``).
+
+Besides the backend, every notice goes to the registered ``SINKS`` — the in-app
+notification centre of ``minyi.accountability`` stores one row per recipient there.
+``null`` drops everything, sinks included (bulk seeding, imports of old appeals).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -59,24 +70,129 @@ class EmailNotifier:
             send_mail(notice.subject, notice.body, None, addresses, fail_silently=False)
 
 
-BACKENDS: dict[str, type[ConsoleNotifier] | type[LocmemNotifier] | type[EmailNotifier] | type[NullNotifier]] = {
+DEFAULT_SMS: dict[str, Any] = {
+    "url": "",  # the gateway endpoint, e.g. http://sms-gw.internal/send
+    "token": "",  # sent as "Authorization: Bearer <token>" when set
+    "sign": "明湖区12345",
+    "template": "【{sign}】{subject}。{body}",
+    "templates": {"rating_link": "【{sign}】您反映的诉求 {appeal_number} 已办理答复，请评价：{url}"},
+    "retries": 3,
+    "backoff_s": 0.5,
+    "timeout_s": 5,
+}
+
+
+class SmsError(Exception):
+    pass
+
+
+class SmsGatewayNotifier:
+    """POSTs ``{"phone": ..., "text": ...}`` as JSON per recipient; retries 5xx and network errors.
+
+    Recipients: ``notice.extra["phone"]`` (the citizen) and the StaffProfile phones of
+    ``notice.user_ids``. The text comes from ``templates[kind]`` (kind before the colon)
+    or ``template``, formatted with the notice's fields and ``extra``.
+    """
+
+    def __init__(self, config: dict[str, Any] | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.config = {**DEFAULT_SMS, **(config if config is not None else getattr(settings, "MINYI_SMS", {}))}
+        self.sleep = sleep
+
+    def text(self, notice: Notice) -> str:
+        templates: dict[str, str] = self.config["templates"]
+        template = templates.get(notice.kind) or templates.get(notice.kind.split(":")[0]) or self.config["template"]
+        values = {"sign": self.config["sign"], "subject": notice.subject, "body": notice.body,
+                  "appeal_number": notice.appeal_number, "url": "", **notice.extra}
+        return str(template).format(**values)
+
+    def phones(self, notice: Notice) -> list[str]:
+        from minyi.directory.models import StaffProfile
+
+        phones = [notice.extra["phone"]] if notice.extra.get("phone") else []
+        if notice.user_ids:
+            phones += [p for p in StaffProfile.objects.filter(user_id__in=notice.user_ids).values_list("phone", flat=True) if p]
+        return phones
+
+    def post(self, phone: str, text: str) -> None:
+        url = self.config["url"]
+        if not url:
+            raise SmsError("MINYI_SMS['url'] is not set")
+        body = json.dumps({"phone": phone, "text": text}, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if self.config["token"]:
+            headers["Authorization"] = f"Bearer {self.config['token']}"
+        attempts = int(self.config["retries"]) + 1
+        for attempt in range(attempts):
+            request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - configured URL
+            try:
+                with urllib.request.urlopen(request, timeout=float(self.config["timeout_s"])) as response:  # noqa: S310
+                    if 200 <= response.status < 300:
+                        return
+            except urllib.error.HTTPError as exc:
+                if exc.code < 500:
+                    raise SmsError(f"SMS gateway refused the message: HTTP {exc.code}") from exc
+                error: Exception = exc
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                error = exc
+            else:
+                error = SmsError("unexpected gateway status")
+            if attempt + 1 < attempts:
+                self.sleep(float(self.config["backoff_s"]) * (2**attempt))
+        raise SmsError(f"SMS gateway failed after {attempts} attempts: {error}")
+
+    def send(self, notice: Notice) -> None:
+        text = self.text(notice)
+        for phone in self.phones(notice):
+            self.post(phone, text)
+
+
+BACKENDS: dict[str, Callable[[], Notifier]] = {
     "null": NullNotifier,
     "console": ConsoleNotifier,
     "locmem": LocmemNotifier,
     "email": EmailNotifier,
+    "sms": SmsGatewayNotifier,
 }
+
+# Always-on receivers besides the backend (the in-app notification centre registers here).
+SINKS: list[Callable[[Notice], None]] = []
+
+
+def backend_names() -> list[str]:
+    return [n.strip() for n in str(settings.MINYI_NOTIFY_BACKEND).split(",") if n.strip()]
 
 
 def get_notifier() -> Notifier:
-    name = settings.MINYI_NOTIFY_BACKEND
-    try:
-        return BACKENDS[name]()
-    except KeyError:
-        raise ValueError(f"unknown MINYI_NOTIFY_BACKEND {name!r}; choose one of {sorted(BACKENDS)}") from None
+    names = backend_names()
+    for name in names:
+        if name not in BACKENDS:
+            raise ValueError(f"unknown MINYI_NOTIFY_BACKEND {name!r}; choose one of {sorted(BACKENDS)}")
+    if len(names) == 1:
+        return BACKENDS[names[0]]()
+    return _Fanout([BACKENDS[n]() for n in names])
+
+
+class _Fanout:
+    def __init__(self, notifiers: list[Notifier]) -> None:
+        self.notifiers = notifiers
+
+    def send(self, notice: Notice) -> None:
+        for notifier in self.notifiers:
+            try:
+                notifier.send(notice)
+            except Exception:
+                logger.exception("notification %s via %s failed", notice.kind, type(notifier).__name__)
 
 
 def deliver(notice: Notice) -> None:
     """Send a notice; a failing backend is logged, never allowed to undo the action."""
+    if backend_names() == ["null"]:
+        return
+    for sink in SINKS:
+        try:
+            sink(notice)
+        except Exception:
+            logger.exception("notification sink %s failed for %s", getattr(sink, "__name__", sink), notice.kind)
     try:
         get_notifier().send(notice)
     except Exception:

@@ -97,8 +97,10 @@ def evaluate(
     # One thread, so that throughput is per core as the target is stated.
     with threadpool_limits(1):
         t0 = time.perf_counter()
-        probs = np.vstack([model.predict_proba(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)])
+        parts = [model.predict_proba_certainty(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
         elapsed = time.perf_counter() - t0
+        probs = np.vstack([p for p, _ in parts])
+        certainty = np.concatenate([c for _, c in parts])
         lat: list[float] = []
         if timing:
             for text in texts[:latency_samples]:
@@ -108,8 +110,9 @@ def evaluate(
     classes = np.array(model.classes)
     y_true = np.array(labels)
     y_pred = classes[probs.argmax(axis=1)]
-    conf = probs.max(axis=1)
-    accept = conf >= model.threshold
+    # The stored threshold applies to the certainty (the top probability
+    # for models without a certainty model), exactly as in ``predict``.
+    accept = certainty >= model.threshold
     all_labels = sorted(set(model.classes) | set(labels))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=all_labels, zero_division=0)
     present = [i for i, lab in enumerate(all_labels) if s[i] > 0]

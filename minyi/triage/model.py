@@ -4,13 +4,19 @@ Shape of the model (all of it linear algebra on stored arrays):
 
 * features: char 1-3-grams and rjieba word uni+bigrams of title+body, plus
   separately weighted title blocks (titles are dense topic summaries);
-* heads: a class-balanced linear SVM and ComplementNB by default (SGD,
+* heads: a class-balanced linear SVM, ComplementNB and an NB-SVM (one-vs-rest
+  SVMs over naive-Bayes log-count-ratio scaled features) by default (SGD,
   logistic regression and per-block "view" heads are configurable), each
   giving one score per class;
 * calibrator: a multinomial logistic regression over the heads' scores,
   fitted on out-of-fold scores, which both stacks the heads and turns
   margins into probabilities;
-* abstain threshold: the lowest top-1 probability at which out-of-fold
+* certainty: a small binary logistic regression, fitted out-of-fold, that
+  estimates P(top-1 is right) from the stacker's top-1 probability and
+  margin, each head's margin and agreement, and the predicted class.  It
+  ranks "safe to dispatch automatically" better than the top-1
+  probability alone;
+* abstain threshold: the lowest certainty at which out-of-fold
   predictions still reach the target precision.  It is stored with the
   model and never re-fitted on evaluation data.
 
@@ -36,6 +42,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .features import FeatureBlock, Featurizer, tokenizer_name
+from .heads import _fit_head, _view_columns, certainty_features
 
 __all__ = [
     "DEFAULT_BLOCKS",
@@ -44,13 +51,15 @@ __all__ = [
     "LabelScore",
     "Prediction",
     "TriageModel",
+    "certainty_features",
     "choose_threshold",
     "data_fingerprint",
     "fit_model",
 ]
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 adds the certainty model; version-1 files still load
+_READABLE_VERSIONS = (1, 2)
 FloatArray = npt.NDArray[np.float32]
 
 DEFAULT_BLOCKS: tuple[dict[str, Any], ...] = (
@@ -62,6 +71,7 @@ DEFAULT_BLOCKS: tuple[dict[str, Any], ...] = (
 DEFAULT_HEADS: tuple[dict[str, Any], ...] = (
     {"kind": "svc", "C": 0.5, "class_weight": "balanced"},
     {"kind": "cnb", "alpha": 0.3},
+    {"kind": "nbsvm", "C": 0.3, "alpha": 1.0},
 )
 
 
@@ -77,6 +87,10 @@ class Prediction:
     reason_terms: tuple[str, ...]
     abstain: bool  # True → manual dispatch queue
     threshold: float
+    # Estimated probability that the top label is right; ``abstain`` is
+    # ``certainty < threshold``.  Equals the top probability for models
+    # without a certainty model (format version 1).
+    certainty: float | None = None
 
     @property
     def label(self) -> str:
@@ -132,83 +146,6 @@ def _softmax(z: npt.NDArray[np.floating[Any]]) -> FloatArray:
     return out
 
 
-def _fit_head(
-    spec: dict[str, Any],
-    X: sp.csr_matrix,
-    y: npt.NDArray[np.int64],
-    n_classes: int,
-    cols: npt.NDArray[np.int64] | None = None,
-) -> tuple[FloatArray, FloatArray]:
-    """Fit one linear head; return (W, b) with one row per class.
-
-    ``cols`` restricts the head to some feature blocks (a "view"); its
-    weights elsewhere are zero, so serving cost is unchanged.
-    """
-    n_features = X.shape[1]
-    if cols is not None:
-        X = X[:, cols]
-    # sklearn is imported only for training: serving never needs it, and
-    # it costs ~80 MB of RAM and a second of start-up.
-    from sklearn.linear_model import LogisticRegression, SGDClassifier
-    from sklearn.naive_bayes import ComplementNB
-    from sklearn.svm import LinearSVC
-
-    kind = spec["kind"]
-    if kind == "svc":
-        model: Any = LinearSVC(C=float(spec.get("C", 0.5)), class_weight=spec.get("class_weight"), random_state=0)
-    elif kind == "sgd":
-        model = SGDClassifier(
-            loss="modified_huber",
-            alpha=float(spec.get("alpha", 2e-5)),
-            max_iter=int(spec.get("max_iter", 30)),
-            tol=None,
-            random_state=0,
-        )
-    elif kind == "lr":
-        model = LogisticRegression(C=float(spec.get("C", 20.0)), max_iter=200)
-    elif kind == "cnb":
-        model = ComplementNB(alpha=float(spec.get("alpha", 0.3)))
-    else:
-        raise ValueError(f"unknown head kind {kind!r}")
-    model.fit(X, y)
-    if kind == "cnb":
-        W = np.asarray(model.feature_log_prob_, dtype=np.float32)
-        b = np.zeros(W.shape[0], dtype=np.float32)
-        # Centre per feature so scores are comparable in scale to the others.
-        W = W - W.mean(axis=0, keepdims=True)
-    else:
-        W = np.asarray(model.coef_, dtype=np.float32)
-        b = np.asarray(model.intercept_, dtype=np.float32)
-    if W.shape[0] == 1 and n_classes == 2:
-        W = np.vstack([-W, W])
-        b = np.array([-b[0], b[0]], dtype=np.float32)
-    full_W = np.zeros((n_classes, n_features), dtype=np.float32)
-    full_b = np.full(n_classes, -1e3 if kind != "cnb" else 0.0, dtype=np.float32)
-    # A fold can miss a rare class; its score row stays very negative.
-    present = np.asarray(model.classes_, dtype=np.int64)
-    if cols is None:
-        full_W[present] = W
-    else:
-        full_W[np.ix_(present, cols)] = W
-    full_b[present] = b
-    return full_W, full_b
-
-
-def _view_columns(featurizer: Featurizer, names: Sequence[str] | None) -> npt.NDArray[np.int64] | None:
-    if not names:
-        return None
-    unknown = set(names) - {b.name for b in featurizer.blocks}
-    if unknown:
-        raise ValueError(f"head refers to unknown feature blocks: {sorted(unknown)}")
-    parts: list[npt.NDArray[np.int64]] = []
-    start = 0
-    for b in featurizer.blocks:
-        if b.name in names:
-            parts.append(np.arange(start, start + len(b), dtype=np.int64))
-        start += len(b)
-    return np.concatenate(parts)
-
-
 class TriageModel:
     def __init__(
         self,
@@ -219,6 +156,8 @@ class TriageModel:
         meta_b: FloatArray,
         threshold: float,
         metadata: dict[str, Any],
+        certainty_W: FloatArray | None = None,
+        certainty_b: float = 0.0,
     ) -> None:
         self.classes = classes
         self.featurizer = featurizer
@@ -227,6 +166,10 @@ class TriageModel:
         self.meta_b = meta_b
         self.threshold = threshold
         self.metadata = metadata
+        # None: no certainty model (version-1 file); the top probability is
+        # then the certainty.
+        self.certainty_W = certainty_W
+        self.certainty_b = float(certainty_b)
         # (features × heads·classes), C-contiguous: sparse @ dense needs a
         # contiguous right operand, and a transposed view would be copied
         # (tens of MB) on every call.
@@ -242,22 +185,36 @@ class TriageModel:
         return scores
 
     def proba_from_features(self, X: sp.csr_matrix) -> FloatArray:
+        return self._proba_certainty(X)[0]
+
+    def _proba_certainty(self, X: sp.csr_matrix) -> tuple[FloatArray, FloatArray]:
         Z = self.head_scores(X)
-        return _softmax(Z @ self.meta_W.T + self.meta_b)
+        P = _softmax(Z @ self.meta_W.T + self.meta_b)
+        if self.certainty_W is None:
+            return P, P.max(axis=1)
+        logit = certainty_features(Z, P) @ self.certainty_W + self.certainty_b
+        cert: FloatArray = (1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))).astype(np.float32)
+        return P, cert
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         """Class probabilities, columns in ``self.classes`` order."""
         return self.proba_from_features(self.featurizer.transform(texts))
 
+    def predict_proba_certainty(self, texts: Sequence[str]) -> tuple[FloatArray, FloatArray]:
+        """(class probabilities, certainty of the top label); abstain where
+        certainty < ``self.threshold``."""
+        return self._proba_certainty(self.featurizer.transform(texts))
+
     def predict(self, texts: Sequence[str], k: int = 3, n_terms: int = 5) -> list[Prediction]:
         X = self.featurizer.transform(texts)
-        P = self.proba_from_features(X)
+        P, cert = self._proba_certainty(X)
         out: list[Prediction] = []
         for i in range(len(texts)):
             order = np.argsort(-P[i])[:k]
             top = tuple(LabelScore(self.classes[j], round(float(P[i, j]), 4)) for j in order)
             reasons = self._reason_terms(X.getrow(i), int(order[0]), n_terms)
-            out.append(Prediction(top, reasons, bool(P[i, order[0]] < self.threshold), self.threshold))
+            c = float(cert[i])
+            out.append(Prediction(top, reasons, bool(c < self.threshold), self.threshold, round(c, 4)))
         return out
 
     def predict_one(self, text: str, k: int = 3) -> Prediction:
@@ -294,9 +251,14 @@ class TriageModel:
             arrays[f"head_b_{i}"] = bias
         arrays["meta_W"] = self.meta_W
         arrays["meta_b"] = self.meta_b
+        if self.certainty_W is not None:
+            arrays["certainty_W"] = self.certainty_W
+            arrays["certainty_b"] = np.array([self.certainty_b], dtype=np.float32)
         header = {
             "format": "minyi.triage",
-            "format_version": FORMAT_VERSION,
+            # Without a certainty model the file is a valid version-1 file,
+            # readable by older code as well.
+            "format_version": FORMAT_VERSION if self.certainty_W is not None else 1,
             "classes": self.classes,
             "blocks": [b.spec() for b in self.featurizer.blocks],
             "heads": [h for h, _, _ in self.heads],
@@ -317,7 +279,7 @@ class TriageModel:
     def load(cls, path: str | Path) -> TriageModel:
         with np.load(path, allow_pickle=False) as z:
             header = json.loads(z["header"].tobytes().decode("utf-8"))
-            if header.get("format") != "minyi.triage" or header.get("format_version") != FORMAT_VERSION:
+            if header.get("format") != "minyi.triage" or header.get("format_version") not in _READABLE_VERSIONS:
                 raise ValueError(f"{path}: not a minyi.triage model (format {header.get('format_version')})")
             blocks: list[FeatureBlock] = []
             for i, spec in enumerate(header["blocks"]):
@@ -332,10 +294,17 @@ class TriageModel:
                 for i, spec in enumerate(header["heads"])
             ]
             meta_W, meta_b = z["meta_W"].astype(np.float32), z["meta_b"].astype(np.float32)
+            cert_W: FloatArray | None = None
+            cert_b = 0.0
+            if header["format_version"] >= 2:
+                cert_W = z["certainty_W"].astype(np.float32)
+                cert_b = float(z["certainty_b"][0])
         md = header["metadata"]
         if md.get("tokenizer") and md["tokenizer"] != tokenizer_name():
             log.warning("model trained with %s but %s is in use; word features may drift", md["tokenizer"], tokenizer_name())
-        return cls(list(header["classes"]), Featurizer(blocks), heads, meta_W, meta_b, float(header["threshold"]), md)
+        return cls(
+            list(header["classes"]), Featurizer(blocks), heads, meta_W, meta_b, float(header["threshold"]), md, cert_W, cert_b
+        )
 
 
 def fit_model(
@@ -348,12 +317,16 @@ def fit_model(
     folds: int = 5,
     seed: int = 0,
     threshold_z: float = 1.0,
+    certainty: bool = True,
 ) -> TriageModel:
     """Fit features, heads, stacker and abstain threshold on ``texts``.
 
     Out-of-fold head scores (``folds``-fold CV) train the stacker; its own
-    cross-validated probabilities choose the threshold, so the threshold
-    is set on predictions for data the model did not train on.
+    cross-validated probabilities train the certainty model, whose
+    cross-validated output chooses the threshold, so the threshold is set
+    on predictions for data the model did not train on.  ``certainty=False``
+    (or too few errors to learn from) thresholds the top probability
+    instead, as format-version-1 models do.
     """
     if len(texts) != len(labels):
         raise ValueError("texts and labels differ in length")
@@ -397,12 +370,28 @@ def fit_model(
         meta_b = np.array([-meta_b[0] / 2, meta_b[0] / 2], dtype=np.float32)
     threshold = 1.0
     oof_f1 = oof_cov = None
+    cert_W: FloatArray | None = None
+    cert_b = 0.0
     if min_count >= 2:
-        P = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), Z, y, cv=k, method="predict_proba")
+        # Shuffled folds: training files are often sorted by label.
+        cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+        P = cross_val_predict(LogisticRegression(C=1.0, max_iter=1000), Z, y, cv=cv, method="predict_proba")
         pred = P.argmax(axis=1)
-        threshold = choose_threshold(P.max(axis=1), pred == y, target_precision, z=threshold_z)
+        correct = pred == y
+        conf = P.max(axis=1)
+        if certainty and min(int(correct.sum()), int((~correct).sum())) >= 2 * k:
+            # Certainty model on out-of-fold inputs; its own out-of-fold
+            # output chooses the threshold.
+            F = certainty_features(Z, P)
+            cert_model = LogisticRegression(C=1.0, max_iter=2000)
+            cert_cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+            conf = cross_val_predict(cert_model, F, correct, cv=cert_cv, method="predict_proba")[:, 1]
+            cert_model.fit(F, correct)
+            cert_W = np.asarray(cert_model.coef_[0], dtype=np.float32)
+            cert_b = float(cert_model.intercept_[0])
+        threshold = choose_threshold(conf, correct, target_precision, z=threshold_z)
         oof_f1 = round(float(f1_score(y, pred, average="macro")), 4)
-        oof_cov = round(float((P.max(axis=1) >= threshold).mean()), 4)
+        oof_cov = round(float((conf >= threshold).mean()), 4)
     metadata: dict[str, Any] = {
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "n_train": len(texts),
@@ -412,6 +401,7 @@ def fit_model(
         "threshold_z": threshold_z,
         "tokenizer": tokenizer_name(),
         "cv_folds": k,
+        "abstain_on": "certainty" if cert_W is not None else "top_probability",
         "metrics": {"oof_macro_f1": oof_f1, "oof_coverage": oof_cov},
     }
-    return TriageModel(classes, featurizer, fitted, meta_W, meta_b, threshold, metadata)
+    return TriageModel(classes, featurizer, fitted, meta_W, meta_b, threshold, metadata, cert_W, cert_b)

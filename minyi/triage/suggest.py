@@ -44,6 +44,9 @@ class Suggestion:
     street: str | None = None
     community: str | None = None
     model_trained_at: str | None = None
+    # Estimated probability that the top category is right; ``auto_dispatch``
+    # is ``certainty >= threshold``.
+    certainty: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -108,4 +111,5 @@ def suggest(
         street=location.street,
         community=location.community,
         model_trained_at=model.metadata.get("trained_at"),
+        certainty=pred.certainty,
     )

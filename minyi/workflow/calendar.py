@@ -66,6 +66,29 @@ class WorkingCalendar:
             cursor = day_end
         raise ValueError("no working days found within 400 days; check the calendar overrides")
 
+    def _midnight_of(self, moment: dt.datetime) -> dt.datetime:
+        local = moment.astimezone(self.tz)
+        return dt.datetime.combine(local.date(), dt.time(), tzinfo=self.tz)
+
+    def sub_working_time(self, end: dt.datetime, amount: dt.timedelta) -> dt.datetime:
+        """The latest moment ``t`` with ``working_time_between(t, end) >= amount`` (walks backwards)."""
+        _require_aware(end)
+        cursor = end.astimezone(self.tz)
+        remaining = amount
+        if remaining <= dt.timedelta():
+            return cursor
+        for _ in range(int(amount / DAY) + 400):
+            day_start = self._midnight_of(cursor)
+            if day_start == cursor:
+                day_start = self._midnight_of(cursor - DAY)
+            if self.is_workday(day_start.date()):
+                chunk = cursor - day_start
+                if remaining <= chunk:
+                    return cursor - remaining
+                remaining -= chunk
+            cursor = day_start
+        raise ValueError("no working days found within 400 days; check the calendar overrides")
+
     def working_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """Working time from ``start`` to ``end`` (negative if end is earlier)."""
         _require_aware(start)

@@ -33,6 +33,7 @@ class EffectInput:
     comment: str = ""
     extension_days: int = 0
     merge_into_id: int | None = None
+    reason_code: str = ""
     notices: list[tuple[str, str]] = field(default_factory=list)  # (audience, kind)
 
 
@@ -84,6 +85,9 @@ def start_claim_clock(appeal: Appeal, e: EffectInput) -> None:
 
 def start_reply_clock(appeal: Appeal, e: EffectInput) -> None:
     _set_reply_deadline(appeal, e.now, e.rules.reply_budget(appeal.kind, appeal.priority), e)
+    # A new deadline starts a new SLA story: the sweep re-marks and re-escalates from scratch.
+    appeal.sla_flag = ""
+    appeal.escalation_level = 0
 
 
 def stamp_claimed(appeal: Appeal, e: EffectInput) -> None:
@@ -164,7 +168,46 @@ def count_reopen(appeal: Appeal, e: EffectInput) -> None:
 
 
 def set_merged_into(appeal: Appeal, e: EffectInput) -> None:
+    # The sub is parked under its main appeal: its own clocks stop, the main's answer will close it.
     appeal.merged_into_id = e.merge_into_id
+    appeal.claim_due_at = None
+    appeal.reply_due_at = None
+    appeal.reply_warn_at = None
+    appeal.sla_flag = ""
+
+
+def clear_merged_into(appeal: Appeal, e: EffectInput) -> None:
+    appeal.merged_into_id = None
+    appeal.department_id = None
+
+
+def follow_main_reply(appeal: Appeal, e: EffectInput) -> None:
+    """The main appeal's approved answer becomes the sub's answer; the sub is then called back on its own."""
+    appeal.reply_text = e.reply
+    appeal.replied_at = e.now
+    if e.department_id is not None:
+        appeal.department_id = e.department_id
+    appeal.accepted_at = appeal.accepted_at or e.now
+
+
+def _escalate(level: int) -> Effect:
+    def effect(appeal: Appeal, e: EffectInput) -> None:
+        if appeal.escalation_level < level:
+            appeal.escalation_level = level
+        appeal.escalated_at = e.now
+
+    effect.__name__ = f"escalate_{level}"
+    return effect
+
+
+def clear_sla_flag(appeal: Appeal, e: EffectInput) -> None:
+    appeal.sla_flag = ""
+
+
+def stamp_bad_rating_callback(appeal: Appeal, e: EffectInput) -> None:
+    """Arbitration closes a twice-unsatisfied appeal: telling the citizen the outcome is the callback."""
+    if appeal.bad_rating_at is not None and appeal.bad_rating_callback_at is None:
+        appeal.bad_rating_callback_at = e.now
 
 
 def _notify(audience: str) -> Effect:
@@ -198,13 +241,22 @@ IMPLEMENTATIONS: dict[str, Effect] = {
     "notify_department": _notify("department"),
     "notify_submitter": _notify("submitter"),
     "notify_supervisors": _notify("supervisors"),
+    "notify_dispatchers": _notify("dispatchers"),
+    "notify_leaders": _notify("leaders"),
+    "escalate_urge": _escalate(1),
+    "escalate_supervise": _escalate(2),
+    "escalate_list": _escalate(3),
+    "clear_sla_flag": clear_sla_flag,
+    "stamp_bad_rating_callback": stamp_bad_rating_callback,
+    "follow_main_reply": follow_main_reply,
+    "clear_merged_into": clear_merged_into,
 }
 
 
 def payload_of(e: EffectInput) -> dict[str, Any]:
     """The parts of the input worth keeping in the audit row."""
     data: dict[str, Any] = {}
-    for key in ("department_id", "category_id", "reply", "satisfaction", "resolved", "comment", "extension_days", "merge_into_id"):
+    for key in ("department_id", "category_id", "reply", "satisfaction", "resolved", "comment", "extension_days", "merge_into_id", "reason_code"):
         value = getattr(e, key)
         if value not in (None, "", 0):
             data[key] = value

@@ -23,7 +23,9 @@ class State(enum.StrEnum):
     PENDING_CALLBACK = "pending_callback"  # 待回访
     CLOSED = "closed"  # 已办结
     REJECTED = "rejected"  # 不予受理
-    MERGED = "merged"  # 已合并
+    MERGED = "merged"  # 已并入主件：随主件答复，之后单独回访
+    RETURN_REQUESTED = "return_requested"  # 退单待审核
+    ARBITRATION = "arbitration"  # 差评待仲裁
 
 
 class Event(enum.StrEnum):
@@ -47,10 +49,23 @@ class Event(enum.StrEnum):
     CLOSE = "close"  # 回访满意办结
     REOPEN = "reopen"  # 重办
     MERGE = "merge"  # 合并
+    URGE = "urge"  # 催办
+    LIST_SUPERVISE = "list_supervise"  # 挂牌督办
+    APPROVE_RETURN = "approve_return"  # 同意退单
+    REJECT_RETURN = "reject_return"  # 驳回退单
+    REFER_ARBITRATION = "refer_arbitration"  # 再次差评，提请仲裁
+    ARBITRATE_REOPEN = "arbitrate_reopen"  # 仲裁重办
+    ARBITRATE_CLOSE = "arbitrate_close"  # 仲裁办结
+    FOLLOW_MAIN = "follow_main"  # 随主件答复
+    UNMERGE = "unmerge"  # 拆分（撤销合并）
 
 
-TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED, State.MERGED})
-OPEN_STATES = frozenset(State) - TERMINAL_STATES - {State.NEW}
+TERMINAL_STATES = frozenset({State.CLOSED, State.REJECTED})
+# A merged sub-appeal waits for its main appeal: it is neither open work nor finished.
+WAITING_STATES = frozenset({State.MERGED})
+OPEN_STATES = frozenset(State) - TERMINAL_STATES - WAITING_STATES - {State.NEW}
+# States in which the department holds the appeal and its reply clock runs (the SLA sweep's scope).
+SLA_STATES = frozenset({State.DISPATCHED, State.IN_PROGRESS})
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class Context:
     has_pending_extension: bool = False
     extension_days: int = 0
     merge_target_open: bool = False
+    reopen_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,6 +125,8 @@ GUARDS: Mapping[str, Guard] = {
             "评价为不满意才能重办",
         ),
         Guard("merge_target_open", lambda c: c.merge_target_open, "合并目标必须是另一件未办结的诉求"),
+        Guard("first_bad_rating", lambda c: c.reopen_count == 0, "该诉求已重办过，再次不满意须提请督办员仲裁"),
+        Guard("repeat_bad_rating", lambda c: c.reopen_count >= 1, "首次不满意应重办整改，不需仲裁"),
     )
 }
 
@@ -148,6 +166,15 @@ EFFECTS = frozenset(
         "notify_department",
         "notify_submitter",
         "notify_supervisors",
+        "notify_dispatchers",
+        "notify_leaders",
+        "escalate_urge",
+        "escalate_supervise",
+        "escalate_list",
+        "clear_sla_flag",
+        "stamp_bad_rating_callback",
+        "follow_main_reply",
+        "clear_merged_into",
     }
 )
 
@@ -182,9 +209,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     ),
     _T(State.DISPATCHED, Event.CLAIM, State.IN_PROGRESS, (), ("stamp_claimed",)),
     *(
-        _T(s, Event.RETURN, State.PENDING_DISPATCH, ("reason_given",), ("clear_department", "count_return"))
+        _T(s, Event.RETURN, State.RETURN_REQUESTED, ("reason_given",), ("count_return", "notify_dispatchers"))
         for s in (State.DISPATCHED, State.IN_PROGRESS)
     ),
+    # 退单审核: accept (back to the dispatch desk, or straight to another department) or reject (same department).
+    _T(State.RETURN_REQUESTED, Event.APPROVE_RETURN, State.PENDING_DISPATCH, (), ("clear_department",)),
+    _T(
+        State.RETURN_REQUESTED,
+        Event.REDISPATCH,
+        State.DISPATCHED,
+        ("department_changes", "reason_given"),
+        ("set_department", "stamp_dispatched", "start_claim_clock", "start_reply_clock", "notify_department"),
+    ),
+    _T(State.RETURN_REQUESTED, Event.REJECT_RETURN, State.DISPATCHED, ("reason_given",), ("start_claim_clock", "notify_department")),
     _T(
         State.IN_PROGRESS,
         Event.REQUEST_EXTENSION,
@@ -196,19 +233,50 @@ TRANSITIONS: tuple[Transition, ...] = (
     _T(State.IN_PROGRESS, Event.DENY_EXTENSION, State.IN_PROGRESS, ("extension_pending", "reason_given"), ("clear_extension_request", "notify_department")),
     _T(State.IN_PROGRESS, Event.SUSPEND, State.SUSPENDED, ("reason_given",), ("pause_clock",)),
     _T(State.SUSPENDED, Event.RESUME, State.IN_PROGRESS, (), ("resume_clock",)),
-    _T(State.IN_PROGRESS, Event.REPLY, State.REPLIED, ("reply_given",), ("stamp_replied",)),
+    _T(State.IN_PROGRESS, Event.REPLY, State.REPLIED, ("reply_given",), ("stamp_replied", "clear_sla_flag")),
     _T(State.REPLIED, Event.APPROVE_REPLY, State.PENDING_CALLBACK, (), ("notify_submitter",)),
     _T(State.REPLIED, Event.REJECT_REPLY, State.IN_PROGRESS, ("reason_given",), ("notify_department",)),
-    *(_T(s, Event.SUPERVISE, s, ("reason_given",), ("notify_department",)) for s in _SUPERVISABLE),
+    # The escalation ladder: 催办 → 督办 → 挂牌督办. The SLA sweep fires these too, as the system.
+    *(_T(s, Event.URGE, s, ("reason_given",), ("escalate_urge", "notify_department")) for s in _SUPERVISABLE),
+    *(_T(s, Event.SUPERVISE, s, ("reason_given",), ("escalate_supervise", "notify_department")) for s in _SUPERVISABLE),
+    *(
+        _T(s, Event.LIST_SUPERVISE, s, ("reason_given",), ("escalate_list", "notify_department", "notify_leaders"))
+        for s in _SUPERVISABLE
+    ),
     _T(State.PENDING_CALLBACK, Event.CLOSE, State.CLOSED, ("satisfied",), ("record_rating", "stamp_closed")),
+    # 差评: the first one reopens to the same department with raised priority (整改); a repeat goes to arbitration.
     _T(
         State.PENDING_CALLBACK,
         Event.REOPEN,
         State.DISPATCHED,
-        ("unsatisfied",),
+        ("unsatisfied", "first_bad_rating"),
         ("record_rating", "raise_priority", "count_reopen", "stamp_dispatched", "start_claim_clock", "start_reply_clock", "notify_department"),
     ),
-    *(_T(s, Event.MERGE, State.MERGED, ("merge_target_open",), ("set_merged_into", "stamp_closed")) for s in _MERGEABLE),
+    _T(
+        State.PENDING_CALLBACK,
+        Event.REFER_ARBITRATION,
+        State.ARBITRATION,
+        ("unsatisfied", "repeat_bad_rating"),
+        ("record_rating", "notify_supervisors"),
+    ),
+    _T(
+        State.ARBITRATION,
+        Event.ARBITRATE_REOPEN,
+        State.DISPATCHED,
+        ("reason_given",),
+        ("raise_priority", "count_reopen", "stamp_dispatched", "start_claim_clock", "start_reply_clock", "notify_department"),
+    ),
+    _T(
+        State.ARBITRATION,
+        Event.ARBITRATE_CLOSE,
+        State.CLOSED,
+        ("reason_given",),
+        ("stamp_bad_rating_callback", "stamp_closed", "notify_submitter"),
+    ),
+    # 合并: the sub waits under its main appeal, takes the main's answer, then is called back on its own.
+    *(_T(s, Event.MERGE, State.MERGED, ("merge_target_open",), ("set_merged_into",)) for s in _MERGEABLE),
+    _T(State.MERGED, Event.FOLLOW_MAIN, State.PENDING_CALLBACK, ("reply_given",), ("follow_main_reply", "notify_submitter")),
+    _T(State.MERGED, Event.UNMERGE, State.PENDING_DISPATCH, ("reason_given",), ("clear_merged_into",)),
 )
 
 TABLE: Mapping[tuple[State, Event], Transition] = {(t.source, t.event): t for t in TRANSITIONS}
@@ -269,6 +337,8 @@ STATE_LABELS: Mapping[State, str] = {
     State.CLOSED: "已办结",
     State.REJECTED: "不予受理",
     State.MERGED: "已合并",
+    State.RETURN_REQUESTED: "退单待审核",
+    State.ARBITRATION: "差评待仲裁",
 }
 
 EVENT_LABELS: Mapping[Event, str] = {
@@ -292,4 +362,13 @@ EVENT_LABELS: Mapping[Event, str] = {
     Event.CLOSE: "回访办结",
     Event.REOPEN: "重办",
     Event.MERGE: "合并",
+    Event.URGE: "催办",
+    Event.LIST_SUPERVISE: "挂牌督办",
+    Event.APPROVE_RETURN: "同意退单",
+    Event.REJECT_RETURN: "驳回退单",
+    Event.REFER_ARBITRATION: "提请仲裁",
+    Event.ARBITRATE_REOPEN: "仲裁重办",
+    Event.ARBITRATE_CLOSE: "仲裁办结",
+    Event.FOLLOW_MAIN: "随主件答复",
+    Event.UNMERGE: "撤销合并",
 }

@@ -33,7 +33,17 @@ ROLE_LABELS: Mapping[Role, str] = {
 _E = Event
 ALLOWED: Mapping[Role, frozenset[Event]] = {
     Role.OPERATOR: frozenset(
-        {_E.REGISTER, _E.ACCEPT, _E.REJECT, _E.CLOSE_DIRECTLY, _E.APPROVE_REPLY, _E.REJECT_REPLY, _E.CLOSE, _E.REOPEN}
+        {
+            _E.REGISTER,
+            _E.ACCEPT,
+            _E.REJECT,
+            _E.CLOSE_DIRECTLY,
+            _E.APPROVE_REPLY,
+            _E.REJECT_REPLY,
+            _E.CLOSE,
+            _E.REOPEN,
+            _E.REFER_ARBITRATION,
+        }
     ),
     Role.DISPATCHER: frozenset(
         {
@@ -47,11 +57,25 @@ ALLOWED: Mapping[Role, frozenset[Event]] = {
             _E.DENY_EXTENSION,
             _E.APPROVE_REPLY,
             _E.REJECT_REPLY,
+            _E.APPROVE_RETURN,
+            _E.REJECT_RETURN,
+            _E.UNMERGE,
+            _E.URGE,
         }
     ),
     Role.HANDLER: frozenset({_E.CLAIM, _E.RETURN, _E.REQUEST_EXTENSION, _E.SUSPEND, _E.RESUME, _E.REPLY}),
-    Role.SUPERVISOR: frozenset({_E.SUPERVISE, _E.APPROVE_EXTENSION, _E.DENY_EXTENSION, _E.REJECT_REPLY}),
-    Role.LEADER: frozenset({_E.SUPERVISE}),
+    Role.SUPERVISOR: frozenset(
+        {
+            _E.URGE,
+            _E.SUPERVISE,
+            _E.APPROVE_EXTENSION,
+            _E.DENY_EXTENSION,
+            _E.REJECT_REPLY,
+            _E.ARBITRATE_REOPEN,
+            _E.ARBITRATE_CLOSE,
+        }
+    ),
+    Role.LEADER: frozenset({_E.URGE, _E.SUPERVISE, _E.LIST_SUPERVISE}),
     Role.ADMIN: frozenset(Event),
 }
 

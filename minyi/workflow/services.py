@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -53,6 +54,23 @@ class Actor:
         name = user.get_full_name() or user.get_username()
         return cls(user.pk, name, roles_of(user), tuple(department_ids_of(user)))
 
+
+@dataclass
+class Step:
+    """One applied transition, as the after-transition hooks see it (inside the action's transaction)."""
+
+    appeal: Appeal
+    transition: machine.Transition
+    actor: Actor
+    now: dt.datetime
+    reason: str
+    input: EffectInput
+    notices: list[Notice] = field(default_factory=list)  # hooks add notices; sent after commit
+
+
+# Hooks run after every transition, in the same transaction (e.g. accountability's records and
+# the merge cascade). A hook that raises rolls the whole action back: they must be correct.
+AFTER_TRANSITION: list[Callable[[Step], None]] = []
 
 SYSTEM = Actor(None, "系统", frozenset({Role.ADMIN}), ())
 CITIZEN = Actor(None, "群众自助", frozenset({Role.OPERATOR}), ())
@@ -128,6 +146,7 @@ def perform(
     comment: str = "",
     extension_days: int = 0,
     merge_into: Appeal | None = None,
+    reason_code: str = "",
     now: dt.datetime | None = None,
 ) -> Appeal:
     """Fire ``event`` on the appeal as ``by``; raise ActionForbidden or TransitionError if not allowed."""
@@ -157,6 +176,7 @@ def perform(
             has_pending_extension=locked.extension_days_requested is not None,
             extension_days=extension_days,
             merge_target_open=merge_open,
+            reopen_count=locked.reopen_count,
         )
         transition = machine.step(locked.state, event, ctx)
         effect_input = EffectInput(
@@ -171,6 +191,7 @@ def perform(
             comment=comment,
             extension_days=extension_days,
             merge_into_id=merge_into.pk if merge_into is not None else None,
+            reason_code=reason_code,
         )
         for name in transition.effects:
             IMPLEMENTATIONS[name](locked, effect_input)
@@ -178,20 +199,42 @@ def perform(
         locked.save()
         _audit(locked, actor, transition, now=now, reason=reason, payload=payload_of(effect_input))
         notices = [_notice_for(locked, audience, event) for audience, _ in effect_input.notices]
-        transaction.on_commit(lambda: [deliver(n) for n in notices])
+        step = Step(locked, transition, actor, now, reason, effect_input)
+        for hook in AFTER_TRANSITION:
+            hook(step)
+        notices.extend(step.notices)
+        transaction.on_commit(lambda: deliver_all(notices))
     return locked
 
 
-def _notice_for(appeal: Appeal, audience: str, event: Event) -> Notice:
+def deliver_all(notices: list[Notice]) -> None:
+    for notice in notices:
+        deliver(notice)
+
+
+def users_in_role(role: Role) -> tuple[int, ...]:
+    from django.contrib.auth import get_user_model
+
+    return tuple(get_user_model().objects.filter(groups__name=role.value, is_active=True).values_list("pk", flat=True))
+
+
+def department_user_ids(department_id: int | None) -> tuple[int, ...]:
     from minyi.directory.models import StaffProfile
 
+    if department_id is None:
+        return ()
+    return tuple(StaffProfile.objects.filter(department_id=department_id).values_list("user_id", flat=True))
+
+
+def _notice_for(appeal: Appeal, audience: str, event: Event) -> Notice:
     user_ids: tuple[int, ...] = ()
-    if audience == "department" and appeal.department_id is not None:
-        user_ids = tuple(StaffProfile.objects.filter(department_id=appeal.department_id).values_list("user_id", flat=True))
-    elif audience == "supervisors":
-        user_ids = tuple(
-            StaffProfile.objects.filter(user__groups__name=Role.SUPERVISOR.value).values_list("user_id", flat=True)
-        )
+    extra: dict[str, str] = {}
+    if audience == "department":
+        user_ids = department_user_ids(appeal.department_id)
+    elif audience in AUDIENCE_ROLES:
+        user_ids = users_in_role(AUDIENCE_ROLES[audience])
+    elif audience == "submitter" and appeal.phone:
+        extra = {"phone": appeal.phone}
     label = EVENT_LABELS[event]
     return Notice(
         kind=f"{event.value}:{audience}",
@@ -199,15 +242,27 @@ def _notice_for(appeal: Appeal, audience: str, event: Event) -> Notice:
         body=f"{appeal.title}（{appeal.status_label()}）",
         user_ids=user_ids,
         appeal_number=appeal.number,
+        extra=extra,
     )
 
 
-def record_note(appeal: Appeal, *, by: Any, kind: str, reason: str = "", payload: dict[str, Any] | None = None) -> AuditEvent:
+AUDIENCE_ROLES = {"supervisors": Role.SUPERVISOR, "dispatchers": Role.DISPATCHER, "leaders": Role.LEADER}
+
+
+def record_note(
+    appeal: Appeal,
+    *,
+    by: Any,
+    kind: str,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEvent:
     """An audited event that does not change the state (attachment, triage suggestion, …)."""
     actor = Actor.of(by)
     return AuditEvent.objects.create(
         appeal=appeal,
-        at=timezone.now(),
+        at=now or timezone.now(),
         actor_id=actor.user_id,
         actor_label=actor.label,
         event=kind,
@@ -226,10 +281,12 @@ def replay_state(appeal: Appeal) -> State:
 
 
 __all__ = [
+    "AFTER_TRANSITION",
     "CITIZEN",
     "SYSTEM",
     "ActionForbidden",
     "Actor",
+    "Step",
     "TransitionError",
     "forget_calendar",
     "get_calendar",

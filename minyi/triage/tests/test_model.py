@@ -35,7 +35,8 @@ def test_prediction_has_top3_reasons_and_abstain_flag(trained: tuple[TriageModel
     assert pred.top[0].probability >= pred.top[1].probability
     assert pred.reason_terms
     assert all(isinstance(t, str) and len(t) >= 2 for t in pred.reason_terms)
-    assert pred.abstain == (pred.confidence < model.threshold)
+    assert pred.certainty is not None
+    assert pred.abstain == (pred.certainty < model.threshold)
 
 
 def test_metadata(trained: tuple[TriageModel, list[str], list[str]]) -> None:
@@ -95,8 +96,8 @@ def test_evaluate_uses_stored_threshold(trained: tuple[TriageModel, list[str], l
     texts, labels = make_dataset(n_per_class=8, seed=5)
     report = evaluate(model, texts, labels, timing=False)
     assert report["abstain"]["threshold"] == round(model.threshold, 6)
-    P = model.predict_proba(texts)
-    assert report["abstain"]["coverage"] == round(float((P.max(axis=1) >= model.threshold).mean()), 4)
+    _, cert = model.predict_proba_certainty(texts)
+    assert report["abstain"]["coverage"] == round(float((cert >= model.threshold).mean()), 4)
     assert set(report["per_class"]) == set(labels)
 
 
@@ -108,3 +109,59 @@ def test_training_needs_two_labels() -> None:
 def test_tiny_training_set_refuses_auto_dispatch() -> None:
     model = fit_model(["公交线路\n公交", "学校收费\n学校"], ["交通运输", "教育文体"])
     assert model.threshold == 1.0
+
+
+@pytest.fixture(scope="module")
+def noisy() -> tuple[TriageModel, list[str], list[str]]:
+    # Some flipped labels, so that there are errors for the certainty model
+    # to learn from.
+    texts, labels = make_dataset(n_per_class=30, seed=3)
+    classes = sorted(set(labels))
+    labels = [classes[(classes.index(lab) + 1) % len(classes)] if i % 9 == 0 else lab for i, lab in enumerate(labels)]
+    return fit_model(texts, labels, folds=3, target_precision=0.8), texts, labels
+
+
+def test_certainty_model_decides_abstention(noisy: tuple[TriageModel, list[str], list[str]], tmp_path: Path) -> None:
+    model, texts, labels = noisy
+    assert model.certainty_W is not None
+    assert model.metadata["abstain_on"] == "certainty"
+    P, cert = model.predict_proba_certainty(texts[:30])
+    assert cert.shape == (30,)
+    assert np.all((cert > 0) & (cert < 1))
+    for pred, c in zip(model.predict(texts[:30]), cert, strict=True):
+        assert pred.certainty == round(float(c), 4)
+        assert pred.abstain == (float(c) < model.threshold)
+    report = evaluate(model, texts, labels, timing=False)
+    assert report["abstain"]["coverage"] == round(float((model.predict_proba_certainty(texts)[1] >= model.threshold).mean()), 4)
+    path = tmp_path / "v2.npz"
+    model.save(path)
+    loaded = TriageModel.load(path)
+    assert loaded.certainty_W is not None
+    np.testing.assert_allclose(loaded.predict_proba_certainty(texts[:30])[1], cert, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(loaded.predict_proba(texts[:30]), P, rtol=1e-5, atol=1e-6)
+
+
+def test_version_1_models_still_load_and_abstain_on_top_probability(
+    noisy: tuple[TriageModel, list[str], list[str]], tmp_path: Path
+) -> None:
+    texts, labels = make_dataset(n_per_class=20, seed=4)
+    old = fit_model(texts, labels, folds=3, certainty=False, heads=[{"kind": "svc"}, {"kind": "cnb"}])
+    assert old.certainty_W is None
+    path = tmp_path / "v1.npz"
+    old.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        assert b'"format_version": 1' in z["header"].tobytes()
+        assert "certainty_W" not in z.files
+    loaded = TriageModel.load(path)
+    P, cert = loaded.predict_proba_certainty(texts[:10])
+    np.testing.assert_allclose(cert, P.max(axis=1))
+    pred = loaded.predict_one(texts[0])
+    assert pred.abstain == (pred.confidence < loaded.threshold)
+
+
+def test_nbsvm_head_alone_classifies() -> None:
+    texts, labels = make_dataset(n_per_class=20, seed=6)
+    model = fit_model(texts, labels, folds=3, heads=[{"kind": "nbsvm", "C": 0.3}])
+    test_texts, test_labels = make_dataset(n_per_class=5, seed=7)
+    acc = np.mean(np.array(model.classes)[model.predict_proba(test_texts).argmax(axis=1)] == np.array(test_labels))
+    assert acc > 0.9

@@ -36,7 +36,7 @@ def test_suggest_returns_everything_the_dispatcher_needs() -> None:
         dup_index=index,
         submitter="U1",
     )
-    assert [c["label"] for c in s.categories][0] == "环境保护"
+    assert s.categories[0]["label"] == "环境保护"
     assert len(s.categories) == 3
     assert s.departments[0].department == "东湖街道办事处"  # territorial: the street decides
     assert s.departments[0].probability >= s.departments[-1].probability
@@ -47,5 +47,6 @@ def test_suggest_returns_everything_the_dispatcher_needs() -> None:
     assert s.duplicates[0]["id"] == "old-1"
     assert s.duplicates[0]["score"] == 1.0
     assert s.reason_terms
-    assert s.auto_dispatch == (s.categories[0]["probability"] >= s.threshold)
+    assert s.certainty is not None
+    assert s.auto_dispatch == (s.certainty >= s.threshold)
     json.dumps(asdict(s), ensure_ascii=False)  # storable on the appeal as JSON

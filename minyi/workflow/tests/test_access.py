@@ -18,14 +18,21 @@ from minyi.workflow.models import AuditEvent
 from minyi.workflow.policy import Role
 
 ANY_DEPT = {
-    Role.OPERATOR: {Event.ACCEPT, Event.REJECT, Event.CLOSE_DIRECTLY, Event.APPROVE_REPLY, Event.REJECT_REPLY, Event.CLOSE, Event.REOPEN},
+    Role.OPERATOR: {
+        Event.ACCEPT, Event.REJECT, Event.CLOSE_DIRECTLY, Event.APPROVE_REPLY, Event.REJECT_REPLY, Event.CLOSE, Event.REOPEN,
+        Event.REFER_ARBITRATION,
+    },
     Role.DISPATCHER: {
         Event.ACCEPT, Event.REJECT, Event.DISPATCH, Event.REDISPATCH, Event.MERGE,
         Event.APPROVE_EXTENSION, Event.DENY_EXTENSION, Event.APPROVE_REPLY, Event.REJECT_REPLY,
+        Event.APPROVE_RETURN, Event.REJECT_RETURN, Event.UNMERGE, Event.URGE,
     },
     Role.HANDLER: set(),
-    Role.SUPERVISOR: {Event.SUPERVISE, Event.APPROVE_EXTENSION, Event.DENY_EXTENSION, Event.REJECT_REPLY},
-    Role.LEADER: {Event.SUPERVISE},
+    Role.SUPERVISOR: {
+        Event.URGE, Event.SUPERVISE, Event.APPROVE_EXTENSION, Event.DENY_EXTENSION, Event.REJECT_REPLY,
+        Event.ARBITRATE_REOPEN, Event.ARBITRATE_CLOSE,
+    },
+    Role.LEADER: {Event.URGE, Event.SUPERVISE, Event.LIST_SUPERVISE},
     Role.ADMIN: set(Event) - {Event.REGISTER},
 }
 OWN_DEPT_ONLY = {Role.HANDLER: {Event.CLAIM, Event.RETURN, Event.REQUEST_EXTENSION, Event.SUSPEND, Event.RESUME, Event.REPLY}}
@@ -50,6 +57,15 @@ SOURCE: dict[Event, State] = {
     Event.SUPERVISE: State.IN_PROGRESS,
     Event.CLOSE: State.PENDING_CALLBACK,
     Event.REOPEN: State.PENDING_CALLBACK,
+    Event.URGE: State.IN_PROGRESS,
+    Event.LIST_SUPERVISE: State.IN_PROGRESS,
+    Event.APPROVE_RETURN: State.RETURN_REQUESTED,
+    Event.REJECT_RETURN: State.RETURN_REQUESTED,
+    Event.REFER_ARBITRATION: State.PENDING_CALLBACK,
+    Event.ARBITRATE_REOPEN: State.ARBITRATION,
+    Event.ARBITRATE_CLOSE: State.ARBITRATION,
+    Event.FOLLOW_MAIN: State.MERGED,
+    Event.UNMERGE: State.MERGED,
 }
 
 
@@ -69,6 +85,14 @@ def kwargs_for(event: Event, appeal_in: Callable[..., Appeal]) -> dict[str, Any]
         Event.SUPERVISE: {"reason": "请加快办理"},
         Event.CLOSE: {"satisfaction": 4, "resolved": True},
         Event.REOPEN: {"satisfaction": 1, "resolved": False},
+        Event.URGE: {"reason": "请尽快办理"},
+        Event.LIST_SUPERVISE: {"reason": "严重超期"},
+        Event.REJECT_RETURN: {"reason": "属于本单位职责"},
+        Event.REFER_ARBITRATION: {"satisfaction": 1, "resolved": False},
+        Event.ARBITRATE_REOPEN: {"reason": "仲裁：重办"},
+        Event.ARBITRATE_CLOSE: {"reason": "仲裁：诉求已依法依规答复"},
+        Event.FOLLOW_MAIN: {"reply": "随主件答复内容"},
+        Event.UNMERGE: {"reason": "并非同一问题"},
     }.get(event, {})
 
 
@@ -80,6 +104,10 @@ def test_access_matrix(role: Role, event: Event, own: bool, people: dict[str, An
     appeal = appeal_in(SOURCE[event], kind="consult" if event is Event.CLOSE_DIRECTLY else "complaint")
     if event in (Event.APPROVE_EXTENSION, Event.DENY_EXTENSION):
         appeal = wf.perform(appeal, Event.REQUEST_EXTENSION, by=people["admin"], reason="需协调", extension_days=3)
+    if event is Event.REFER_ARBITRATION:  # only a repeat bad rating goes to arbitration
+        appeal = wf.perform(appeal, Event.REOPEN, by=people["admin"], satisfaction=2, resolved=False)
+        for step, kwargs in ((Event.CLAIM, {}), (Event.REPLY, {"reply": "已整改"}), (Event.APPROVE_REPLY, {})):
+            appeal = wf.perform(appeal, step, by=people["admin"], **kwargs)
     actor = make_user(f"{role}-{event}-{own}", role, "zjj" if own else "cgj")
     kwargs = kwargs_for(event, appeal_in)
     allowed = event in ANY_DEPT[role] or (own and appeal.department_id is not None and event in OWN_DEPT_ONLY.get(role, set()))

@@ -24,25 +24,41 @@ EXPECTED: dict[tuple[State, Event], State] = {
     (State.PENDING_DISPATCH, Event.MERGE): State.MERGED,
     (State.DISPATCHED, Event.REDISPATCH): State.DISPATCHED,
     (State.DISPATCHED, Event.CLAIM): State.IN_PROGRESS,
-    (State.DISPATCHED, Event.RETURN): State.PENDING_DISPATCH,
+    (State.DISPATCHED, Event.RETURN): State.RETURN_REQUESTED,
     (State.DISPATCHED, Event.SUPERVISE): State.DISPATCHED,
+    (State.DISPATCHED, Event.URGE): State.DISPATCHED,
+    (State.DISPATCHED, Event.LIST_SUPERVISE): State.DISPATCHED,
     (State.DISPATCHED, Event.MERGE): State.MERGED,
     (State.IN_PROGRESS, Event.REDISPATCH): State.DISPATCHED,
-    (State.IN_PROGRESS, Event.RETURN): State.PENDING_DISPATCH,
+    (State.IN_PROGRESS, Event.RETURN): State.RETURN_REQUESTED,
     (State.IN_PROGRESS, Event.REQUEST_EXTENSION): State.IN_PROGRESS,
     (State.IN_PROGRESS, Event.APPROVE_EXTENSION): State.IN_PROGRESS,
     (State.IN_PROGRESS, Event.DENY_EXTENSION): State.IN_PROGRESS,
     (State.IN_PROGRESS, Event.SUSPEND): State.SUSPENDED,
     (State.IN_PROGRESS, Event.REPLY): State.REPLIED,
     (State.IN_PROGRESS, Event.SUPERVISE): State.IN_PROGRESS,
+    (State.IN_PROGRESS, Event.URGE): State.IN_PROGRESS,
+    (State.IN_PROGRESS, Event.LIST_SUPERVISE): State.IN_PROGRESS,
     (State.IN_PROGRESS, Event.MERGE): State.MERGED,
     (State.SUSPENDED, Event.RESUME): State.IN_PROGRESS,
     (State.SUSPENDED, Event.SUPERVISE): State.SUSPENDED,
+    (State.SUSPENDED, Event.URGE): State.SUSPENDED,
+    (State.SUSPENDED, Event.LIST_SUPERVISE): State.SUSPENDED,
     (State.REPLIED, Event.APPROVE_REPLY): State.PENDING_CALLBACK,
     (State.REPLIED, Event.REJECT_REPLY): State.IN_PROGRESS,
     (State.REPLIED, Event.SUPERVISE): State.REPLIED,
+    (State.REPLIED, Event.URGE): State.REPLIED,
+    (State.REPLIED, Event.LIST_SUPERVISE): State.REPLIED,
     (State.PENDING_CALLBACK, Event.CLOSE): State.CLOSED,
     (State.PENDING_CALLBACK, Event.REOPEN): State.DISPATCHED,
+    (State.PENDING_CALLBACK, Event.REFER_ARBITRATION): State.ARBITRATION,
+    (State.ARBITRATION, Event.ARBITRATE_REOPEN): State.DISPATCHED,
+    (State.ARBITRATION, Event.ARBITRATE_CLOSE): State.CLOSED,
+    (State.RETURN_REQUESTED, Event.APPROVE_RETURN): State.PENDING_DISPATCH,
+    (State.RETURN_REQUESTED, Event.REDISPATCH): State.DISPATCHED,
+    (State.RETURN_REQUESTED, Event.REJECT_RETURN): State.DISPATCHED,
+    (State.MERGED, Event.FOLLOW_MAIN): State.PENDING_CALLBACK,
+    (State.MERGED, Event.UNMERGE): State.PENDING_DISPATCH,
 }
 
 # A context that satisfies every guard of a transition (merge target, reasons, …).
@@ -113,6 +129,23 @@ def test_extension_request_is_refused_while_one_is_pending() -> None:
     assert info.value.code == "no_extension_pending"
 
 
+def test_merged_subs_wait_for_their_main_appeal() -> None:
+    assert State.MERGED not in machine.TERMINAL_STATES
+    assert State.MERGED not in machine.OPEN_STATES
+    assert set(machine.events_from(State.MERGED)) == {Event.FOLLOW_MAIN, Event.UNMERGE}
+
+
+def test_a_second_bad_rating_goes_to_arbitration_not_reopen() -> None:
+    again = Context(satisfaction=1, reopen_count=1)
+    assert machine.step(State.PENDING_CALLBACK, Event.REFER_ARBITRATION, again).target is State.ARBITRATION
+    with pytest.raises(TransitionError) as info:
+        machine.step(State.PENDING_CALLBACK, Event.REOPEN, again)
+    assert info.value.code == "first_bad_rating"
+    with pytest.raises(TransitionError) as info:
+        machine.step(State.PENDING_CALLBACK, Event.REFER_ARBITRATION, Context(satisfaction=1))
+    assert info.value.code == "repeat_bad_rating"
+
+
 def test_callback_guards_split_on_satisfaction() -> None:
     happy = Context(satisfaction=3)
     unhappy = Context(satisfaction=2)
@@ -130,7 +163,8 @@ def test_random_event_sequences_stay_in_declared_states(events: list[Event]) -> 
     applied: list[Event] = []
     for event in events:
         ctx = Context(**{**FULL.__dict__, "has_pending_extension": event is not Event.REQUEST_EXTENSION,
-                         "satisfaction": 2 if event is Event.REOPEN else 4})
+                         "satisfaction": 2 if event in (Event.REOPEN, Event.REFER_ARBITRATION) else 4,
+                         "reopen_count": 1 if event is Event.REFER_ARBITRATION else 0})
         try:
             state = machine.step(state, event, ctx).target
         except TransitionError:

@@ -1,0 +1,91 @@
+"""Exports of any filtered appeal list or ranking to XLSX or CSV, personal data masked by role."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from minyi.appeals.models import AppealQuerySet
+from minyi.appeals.validators import mask_phone
+from minyi.cockpit import kpi
+from minyi.core.roles import sees_personal_data
+
+MAX_ROWS = 100_000
+
+APPEAL_COLUMNS = ("编号", "登记时间", "渠道", "类型", "状态", "标题", "诉求人", "联系电话", "地址", "网格", "分类", "承办部门", "满意度", "是否解决")
+
+
+def _mask_name(name: str) -> str:
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def appeal_rows(qs: AppealQuerySet, user: Any) -> Iterable[list[Any]]:
+    full = sees_personal_data(user)
+    qs = qs.select_related("channel", "department", "category", "grid", "grid__parent")[:MAX_ROWS]
+    for a in qs.iterator(chunk_size=2000):
+        yield [
+            a.number,
+            timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
+            a.channel.name,
+            a.get_kind_display(),
+            a.status_label(),
+            a.title,
+            a.submitter_name if full else _mask_name(a.submitter_name),
+            a.phone if full else mask_phone(a.phone),
+            a.address if full else "",
+            str(a.grid) if a.grid else "",
+            a.category.name if a.category else "",
+            a.department.name if a.department else "",
+            a.get_satisfaction_display() if a.satisfaction else "",
+            "" if a.resolved is None else ("是" if a.resolved else "否"),
+        ]
+
+
+def ranking_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    header = ["名次", "单位", "受理", *[kpi.RATE_LABELS[k] for k in kpi.RATE_KEYS], "综合得分"]
+    body = [
+        [r["rank"], r["unit"].name, r["counts"].created, *[r["rates"].get(k) for k in kpi.RATE_KEYS], r["score"]] for r in rows
+    ]
+    return header, body
+
+
+def grid_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    header = ["街道", "社区", "受理", "在办", "超期", "响应率", "解决率", "满意率"]
+    body: list[list[Any]] = []
+    for street in rows:
+        for node, community in [(street, ""), *[(c, c["cell"].name) for c in street["children"]]]:
+            c, r = node["counts"], node["rates"]
+            body.append([street["cell"].name, community, c.created, c.open, c.overdue, r["response"], r["resolution"], r["satisfaction"]])
+    return header, body
+
+
+def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    assert ws is not None
+    ws.title = title[:31]
+    ws.append(list(header))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so that Excel opens UTF-8
+
+
