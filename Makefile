@@ -8,7 +8,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/minyi
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-sqlite test-postgres lint typecheck bench clean
+.PHONY: help setup demo test test-sqlite test-postgres lint bench screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
@@ -24,7 +24,14 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard minyi/locale/*/LC_MESSAGES/django.po
 %.mo: %.po
 	msgfmt --check -o $@ $<
 
-setup: $(STAMP) $(MO_FILES) ## Create .venv and install the pinned dependencies (idempotent)
+ECHARTS := minyi/cockpit/static/cockpit/vendor/echarts.min.js
+
+# Charts for the cockpit come from the npm registry at install time (never committed, never a CDN).
+$(ECHARTS):
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/npm echarts@6.1.0
+	cp var/npm/node_modules/echarts/dist/echarts.min.js $@
+
+setup: $(STAMP) $(MO_FILES) $(ECHARTS) ## Create .venv and install the pinned dependencies (idempotent)
 	@mkdir -p var
 
 demo: setup ## Set up, migrate, seed realistic demo data (SQLite) and serve on http://127.0.0.1:8000
@@ -46,8 +53,19 @@ lint: setup ## ruff and mypy (strict on the domain packages)
 	$(BIN)/ruff check minyi bench
 	$(BIN)/mypy minyi
 
-bench: setup ## Run the benchmarks (intake on SQLite and PostgreSQL)
+DATA ?= ../shared/data
+
+bench: setup ## Run the benchmarks (DATA=path to the shared data; see docs/benchmarks.md)
 	$(BIN)/python bench/intake.py --n 2000
+	$(BIN)/python bench/sweep.py --n 20000
+	$(BIN)/python bench/cockpit.py --n 100000
+	$(BIN)/python bench/triage.py --data $(DATA)/teddycup2020c/train/附件2_train.csv
+	$(BIN)/python bench/import.py --data $(DATA)/teddycup2020c/full/附件4.csv
+	$(BIN)/python bench/assistant.py --data $(DATA)/teddycup2020c/full/附件4.csv
+	$(BIN)/python bench/hot_topics.py --data $(DATA)/teddycup2020c/full/附件3.csv
+
+screenshots: setup ## Refresh the user guide's screenshots from the browser tests
+	MINYI_ARTEFACTS=$(CURDIR)/docs/img $(BIN)/python -m pytest -q -p no:cacheprovider minyi/browser_tests
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var/*.sqlite3* var/static
+	rm -rf $(VENV) var/*.sqlite3* var/static var/npm $(ECHARTS)

@@ -24,6 +24,7 @@ class Command(BaseCommand):
             self.stdout.write(f"seeding {options['appeals']} demo appeals …")
             call_command("seed-demo", appeals=options["appeals"], seed=7)
         self._install_dispatch_model()
+        self._prepare_assistant_and_cockpit()
         accounts = ensure_demo_accounts()
         self.stdout.write("\n演示账号 demo accounts (password for all: %s):" % DEMO_PASSWORD)
         for username, _password, name in accounts:
@@ -31,6 +32,14 @@ class Command(BaseCommand):
         self.stdout.write("")
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
+
+    def _prepare_assistant_and_cockpit(self) -> None:
+        """小惠's knowledge base and past replies, and the cockpit's rollups, from the demo data."""
+        from minyi.assistant import services as assistant
+
+        assistant.load_kb()
+        assistant.harvest()
+        call_command("cockpit", "rebuild", verbosity=0)
 
     def _install_dispatch_model(self) -> None:
         """Train the dispatch model on the demo's own dispatched appeals, once."""
