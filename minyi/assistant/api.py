@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
+from minyi.api.errors import ERROR_RESPONSES, ApiError
 from minyi.assistant import services
 from minyi.assistant.models import Card
 
@@ -69,21 +69,21 @@ class PrecheckOut(Schema):
     unused: list[str]
 
 
-@router.post("/ask", response=AnswerOut, summary="向小惠提问 / Ask the assistant")
+@router.post("/ask", response={200: AnswerOut, **ERROR_RESPONSES}, summary="向小惠提问 / Ask the assistant")
 def ask(request: HttpRequest, payload: AskIn) -> dict[str, object]:
     try:
         answer = services.ask(payload.question, by=request.user, where="api")
     except ValidationError as exc:
-        raise HttpError(422, exc.messages[0]) from exc
+        raise ApiError(422, "invalid", exc.messages[0]) from exc
     return answer.as_dict()
 
 
-@router.post("/precheck", response=PrecheckOut, summary="材料预审 / Check uploaded materials against a card")
+@router.post("/precheck", response={200: PrecheckOut, **ERROR_RESPONSES}, summary="材料预审 / Check uploaded materials against a card")
 def precheck(request: HttpRequest, payload: PrecheckIn) -> dict[str, object]:
     if len(payload.files) > 30:
-        raise HttpError(422, "一次最多预审30个文件。")
+        raise ApiError(422, "too_many_files", "一次最多预审30个文件。")
     try:
         _card, result = services.precheck_card(payload.card, payload.files)
     except Card.DoesNotExist as exc:
-        raise HttpError(404, "明白卡不存在或已失效") from exc
+        raise ApiError(404, "not_found", "明白卡不存在或已失效") from exc
     return result.as_dict()

@@ -2,7 +2,7 @@
 
 Shape of the model (all of it linear algebra on stored arrays):
 
-* features: char 1-3-grams and rjieba word uni+bigrams of title+body, plus
+* features: char 1-2-grams and rjieba word uni+bigrams of title+body, plus
   separately weighted title blocks (titles are dense topic summaries);
 * heads: a class-balanced linear SVM, ComplementNB and an NB-SVM (one-vs-rest
   SVMs over naive-Bayes log-count-ratio scaled features) by default (SGD,

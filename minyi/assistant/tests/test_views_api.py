@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from ninja.testing import TestClient
 
 from minyi.appeals.models import Appeal
 from minyi.assistant import services
-from minyi.assistant.api import router
 from minyi.assistant.models import AskLog, Card
 from minyi.workflow.machine import State
 
@@ -95,13 +93,20 @@ def test_admin_changelist_has_import_form(admin_client: Client) -> None:
     assert "/assistant/kb/import" in body
 
 
-def test_api_ask_and_precheck() -> None:
-    api = TestClient(router)
-    data = api.post("/ask", json={"question": "养犬登记要多少钱"}).json()
+def test_api_ask_and_precheck(client: Client, people: dict[str, Any]) -> None:
+    """Through the mounted /api/v1/assistant endpoints, with the API's auth and error shape."""
+
+    def post(path: str, payload: dict[str, Any]) -> Any:
+        return client.post(f"/api/v1/assistant{path}", payload, content_type="application/json")
+
+    assert post("/ask", {"question": "养犬登记要多少钱"}).status_code == 401
+    client.force_login(people["operator"])
+    data = post("/ask", {"question": "养犬登记要多少钱"}).json()
     assert data["found"] is True
     assert data["engine"] == "extractive"
     assert data["citations"][0]["href"] == "/assistant/card/livelihood-dog-registration#fees"
-    assert api.post("/ask", json={"question": " "}).status_code == 422
-    missing = api.post("/precheck", json={"card": "transport-ebike-registration", "files": ["身份证.png"]}).json()
+    empty = post("/ask", {"question": " "})
+    assert empty.status_code == 422 and empty.json()["code"] == "invalid"
+    missing = post("/precheck", {"card": "transport-ebike-registration", "files": ["身份证.png"]}).json()
     assert missing["missing"] == ["购车发票", "产品合格证"]
-    assert api.post("/precheck", json={"card": "nope", "files": []}).status_code == 404
+    assert post("/precheck", {"card": "nope", "files": []}).status_code == 404
