@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
+import freshdb  # bench/ is on sys.path when a script here runs
+
 REPO = Path(__file__).resolve().parent.parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql://postgres@127.0.0.1:5432/minyi_bench"
 
 
 def child(n: int, bulk: int) -> None:
@@ -84,21 +84,10 @@ def main() -> int:
         child(args.n, args.bulk)
         return 0
     for backend in args.backends.split(","):
-        env = {**os.environ, "MINYI_NOTIFY_BACKEND": "null", "MINYI_LOG_LEVEL": "WARNING"}
-        if backend == "sqlite":
-            db = REPO / "var" / "bench.sqlite3"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
-            env["DATABASE_URL"] = f"sqlite:///{db}"
-        elif backend == "postgresql":
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute("DROP DATABASE IF EXISTS minyi_bench")
-                conn.execute("CREATE DATABASE minyi_bench")
-            env["DATABASE_URL"] = PG_BENCH
-        else:
-            parser.error(f"unknown backend {backend}")
+        try:
+            env = freshdb.environment(backend, "minyi_bench")
+        except ValueError as exc:
+            parser.error(str(exc))
         result = subprocess.run(
             [sys.executable, __file__, "--child", "--n", str(args.n), "--bulk", str(args.bulk)], env=env, check=False
         )

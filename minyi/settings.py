@@ -27,7 +27,7 @@ BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("MINYI_VAR_DIR", REPO_DIR / "var"))
 
-PLACEHOLDER_SECRET = "change-me-minyi-placeholder-secret"
+PLACEHOLDER_SECRET = "change-me-minyi-placeholder-secret"  # noqa: S105 - the value we refuse, not a secret
 
 
 def _flag(name: str, default: str) -> bool:

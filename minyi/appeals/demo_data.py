@@ -10,7 +10,11 @@ from __future__ import annotations
 TEMPLATES: dict[str, list[tuple[str, str, str]]] = {
     # code: [(kind, title, content)]
     "cxjs-wy": [
-        ("complaint", "{place}电梯频繁故障无人维修", "{place}{n}号楼电梯近{days}经常停运，老人上下楼非常困难，多次联系物业都说在等配件，请相关部门督促物业尽快维修。"),
+        (
+            "complaint",
+            "{place}电梯频繁故障无人维修",
+            "{place}{n}号楼电梯近{days}经常停运，老人上下楼非常困难，多次联系物业都说在等配件，请相关部门督促物业尽快维修。",
+        ),
         ("complaint", "{place}物业不作为垃圾堆积", "{place}小区物业服务差，楼道垃圾{days}没人清理，绿化带杂草丛生，业主多次反映无果，要求物业整改。"),
         ("consult", "咨询{place}维修资金使用流程", "{place}屋面漏水需要维修，想咨询使用住宅专项维修资金需要哪些材料、经过哪些表决程序。"),
     ],

@@ -42,9 +42,8 @@ def filter_appeals(qs: AppealQuerySet, params: dict[str, str]) -> AppealQuerySet
         qs = qs.filter(department_id=department) if department.isdigit() else qs
     if kind := params.get("kind"):
         qs = qs.filter(kind=kind)
-    if sla := params.get("sla"):
-        if sla in SLA_FILTERS:
-            qs = qs.filter(SLA_FILTERS[sla](timezone.now()))
+    if (sla := params.get("sla")) and sla in SLA_FILTERS:
+        qs = qs.filter(SLA_FILTERS[sla](timezone.now()))
     qs = _drill_filters(qs, params)
     if q := params.get("q", "").strip():
         qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(phone=q))

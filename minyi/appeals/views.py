@@ -24,8 +24,8 @@ from minyi.core.roles import department_ids_of, roles_of, sees_personal_data
 from minyi.directory.models import Channel
 from minyi.workflow import machine
 from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State, TransitionError
-from minyi.workflow.policy import Role, may
-from minyi.workflow.services import ActionForbidden, get_calendar
+from minyi.workflow.policy import may
+from minyi.workflow.services import ActionForbidden
 from minyi.workflow.sla import SLA_STATE_LABELS, sla_state
 
 PAGE_SIZE = 50
@@ -47,7 +47,7 @@ def _display(appeal: Appeal, user: Any) -> dict[str, Any]:
 
 @login_required
 def appeal_list(request: HttpRequest) -> HttpResponse:
-    params = {k: v for k, v in request.GET.items() if v}
+    params = {k: str(v) for k, v in request.GET.items() if v}
     qs = filter_appeals(visible_to(request.user), params).select_related("channel", "department", "category")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_display(a, request.user) for a in page.object_list]

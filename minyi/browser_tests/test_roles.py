@@ -16,6 +16,7 @@ ROLE_PAGES = [
     ("dispatcher", "/desk/dispatch", "派单工作台"),
     ("handler", "/desk/inbox", "承办工作台"),
     ("supervisor", "/desk/supervise", "督办工作台"),
+    ("leader", "/cockpit/", "数字驾驶舱"),
 ]
 
 
@@ -34,13 +35,16 @@ def _serious(results: Any) -> list[str]:
     return [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
 
 
-@pytest.mark.parametrize("path", ["/portal/", "/portal/track", "/portal/track?number=20260101-000001&phone=13800000000"])
-def test_portal_pages_have_no_serious_accessibility_violations(browser: Any, live_server: Any, district_tx: None, path: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/portal/", "portal-submit"), ("/portal/track", "portal-track"), ("/portal/track?number=20260101-000001&phone=13800000000", "portal-not-found")],
+)
+def test_portal_pages_have_no_serious_accessibility_violations(browser: Any, live_server: Any, district_tx: None, path: str, name: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     page = new_page(browser, mobile=True)
     page.goto(f"{live_server.url}{path}")
     results = Axe().run(page)
     assert _serious(results) == [], results.generate_report()
-    shot(page, "portal" + path.replace("/", "-").split("?")[0])
+    shot(page, name)
     page.close()

@@ -154,7 +154,7 @@ def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None,
     if exclude_id is not None:
         scope = scope.exclude(pk=exclude_id)
     mine = shingles(text)
-    found = []
+    found: list[dict[str, Any]] = []
     for pk, number, title, content, their_phone in scope.order_by("-created_at").values_list("pk", "number", "title", "content", "phone")[:300]:
         score = jaccard(mine, shingles(f"{title}\n{content}"))
         same_caller = bool(phone) and their_phone == phone
@@ -175,7 +175,8 @@ def on_intake(appeal: Appeal) -> None:
                                   current_priority=appeal.priority)
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
-        raised = PRIORITY_ORDER.index(suggestion["priority"]) > PRIORITY_ORDER.index(locked.priority)
+        order = [str(p) for p in PRIORITY_ORDER]
+        raised = order.index(str(suggestion["priority"])) > order.index(locked.priority)
         fields = {"triage": suggestion}
         if raised:
             fields["priority"] = suggestion["priority"]

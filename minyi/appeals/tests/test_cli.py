@@ -79,13 +79,13 @@ def test_serve_answers_login_in_chinese(tmp_path: Path) -> None:
         body = ""
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
                     body = response.read().decode()
                     break
             except OSError:
                 time.sleep(0.2)
         assert "登录" in body and 'lang="zh-hans"' in body
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/minyi/app.css", timeout=2) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/minyi/app.css", timeout=2) as response:
             assert b"--brand" in response.read()
     finally:
         server.terminate()

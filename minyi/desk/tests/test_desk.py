@@ -35,8 +35,14 @@ def test_handlers_cannot_open_the_dispatch_desk(client: Client, people: dict[str
 def test_intake_desk_registers_and_can_close_a_consultation_on_the_spot(client: Client, people: dict[str, Any]) -> None:
     client.force_login(people["operator"])
     post = {
-        "channel": Channel.objects.get(code="12345").pk, "kind": "consult", "priority": "normal", "submitter_type": "person",
-        "title": "咨询居住证办理", "content": "想咨询居住证办理需要什么材料。", "phone": "13900003333", "idempotency_key": "desk-1",
+        "channel": Channel.objects.get(code="12345").pk,
+        "kind": "consult",
+        "priority": "normal",
+        "submitter_type": "person",
+        "title": "咨询居住证办理",
+        "content": "想咨询居住证办理需要什么材料。",
+        "phone": "13900003333",
+        "idempotency_key": "desk-1",
         "close_reply": "携带身份证、租房合同到社区服务中心办理。",
     }
     assert client.post("/desk/intake", post).status_code == 302
@@ -57,7 +63,11 @@ def test_one_click_accepts_the_top_suggestion(client: Client, people: dict[str, 
     zjj = Department.objects.get(code="zjj")
     category = Category.objects.get(code="cxjs-wy")
     Appeal.objects.filter(pk=appeal.pk).update(
-        triage={"departments": [{"id": zjj.pk, "name": zjj.name, "probability": 0.97}], "categories": [{"id": category.pk, "label": "物业管理", "probability": 0.95}], "auto_dispatch": True}
+        triage={
+            "departments": [{"id": zjj.pk, "name": zjj.name, "probability": 0.97}],
+            "categories": [{"id": category.pk, "label": "物业管理", "probability": 0.95}],
+            "auto_dispatch": True,
+        }
     )
     client.force_login(people["dispatcher"])
     page = client.get("/desk/dispatch").content.decode()

@@ -181,7 +181,7 @@ def test_two_handlers_claiming_at_once_exactly_one_wins() -> None:
     for _round in range(5):
         appeal = intake(by=admin)
         appeal = services.dispatch_appeal(appeal, Department.objects.get(code="zjj"), by=admin)
-        results = _race(2, lambda i: services.claim_appeal(Appeal.objects.get(pk=appeal.pk), by=handlers[i]))
+        results = _race(2, lambda i, pk=appeal.pk: services.claim_appeal(Appeal.objects.get(pk=pk), by=handlers[i]))
         wins = [r for r in results if isinstance(r, Appeal)]
         losses = [r for r in results if isinstance(r, TransitionError)]
         assert len(wins) == 1 and len(losses) == 1, results

@@ -12,10 +12,10 @@ import time_machine
 
 from minyi.appeals import services
 from minyi.appeals.models import Appeal
+from minyi.directory.models import Department
 from minyi.workflow import calendar as wcal
 from minyi.workflow import services as wf
 from minyi.workflow.calendar import SHANGHAI, WorkingCalendar
-from minyi.directory.models import Department
 from minyi.workflow.machine import Event, State
 from minyi.workflow.models import CalendarOverride
 from minyi.workflow.sla import Budget, SlaRules, SlaState, sla_state

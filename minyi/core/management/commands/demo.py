@@ -26,7 +26,7 @@ class Command(BaseCommand):
         self._install_dispatch_model()
         self._prepare_assistant_and_cockpit()
         accounts = ensure_demo_accounts()
-        self.stdout.write("\n演示账号 demo accounts (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"\n演示账号 demo accounts (password for all: {DEMO_PASSWORD}):")
         for username, _password, name in accounts:
             self.stdout.write(f"  {username:<12} {name}")
         self.stdout.write("")

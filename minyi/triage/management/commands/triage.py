@@ -33,7 +33,8 @@ class Command(BaseCommand):
 
             extra = examples_from_db()
             self.stdout.write(f"数据库样本 examples from the database: {len(extra)}")
-        sys.exit(cli.main(args, extra_examples=extra, stdout=self.stdout, stderr=self.stderr))
+        # OutputWrapper is file-like; the library only calls write().
+        sys.exit(cli.main(args, extra_examples=extra, stdout=self.stdout, stderr=self.stderr))  # type: ignore[arg-type]
 
     def handle(self, *args: Any, **options: Any) -> None:  # pragma: no cover - run_from_argv handles everything
         sys.exit(cli.main(list(args)))
