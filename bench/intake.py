@@ -48,7 +48,7 @@ def child(n: int, bulk: int) -> None:
             channel=channel,
             title=f"明湖路路灯不亮 {i}",
             content="明湖路一段路灯已经一周不亮，晚上出行不安全，请尽快维修。",
-            phone="13812345678",
+            phone=f"139{i:08d}",
             grid=grid,
         )
 

@@ -21,6 +21,7 @@ from minyi.appeals.models import Appeal, Kind
 from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.appeals.validators import mask_phone
 from minyi.core.roles import department_ids_of, roles_of, sees_personal_data
+from minyi.desk import templates as reply_templates
 from minyi.directory.models import Channel
 from minyi.workflow import machine
 from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State, TransitionError
@@ -105,7 +106,11 @@ def appeal_new(request: HttpRequest) -> HttpResponse:
                     messages.info(request, gettext("该诉求已提交过，编号 %(number)s") % {"number": appeal.number})
                 return redirect("appeals:detail", number=appeal.number)
         return render(request, "appeals/new.html", {"form": form}, status=400)
-    form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+    initial = {"idempotency_key": uuid.uuid4().hex}
+    for name in ("kind", "title", "content"):  # prefilled from 小惠's "turn into an appeal" link
+        if value := request.GET.get(name, "").strip():
+            initial[name] = value[:3000]
+    form = IntakeForm(initial=initial)
     return render(request, "appeals/new.html", {"form": form})
 
 
@@ -144,6 +149,9 @@ def _detail_context(request: HttpRequest, appeal: Appeal, failed: ActionForm | N
         "actions": forms,
         "attachments": appeal.attachments.all(),
         "merged": appeal.merged.all()[:20],
+        # Drafting help next to the reply form: the department's templates and 小惠's similar past replies.
+        "reply_templates": reply_templates.for_department(appeal.department_id) if any(f["name"] == "reply" for f in forms) else [],
+        "can_reply": any(f["name"] == "reply" for f in forms),
     }
 
 

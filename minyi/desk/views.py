@@ -142,7 +142,8 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
     base = visible_to(request.user)
     tabs = {
         "new": base.filter(status__in=[State.REGISTERED, State.PENDING_DISPATCH], return_count=0),
-        "returned": base.filter(status=State.PENDING_DISPATCH, return_count__gt=0),
+        # Returns the department asked for and a dispatcher must rule on, then re-dispatch backlog.
+        "returned": base.filter(Q(status=State.RETURN_REQUESTED) | Q(status=State.PENDING_DISPATCH, return_count__gt=0)),
         "low": base.filter(status__in=[State.REGISTERED, State.PENDING_DISPATCH]).filter(
             Q(triage__auto_dispatch=False) | ~Q(triage__has_key="auto_dispatch")
         ),
@@ -278,6 +279,21 @@ def supervise(request: HttpRequest) -> HttpResponse:
             base.filter(bad_rating_at__isnull=False, bad_rating_callback_at__isnull=True).exclude(status=State.MERGED).order_by("bad_rating_at"),
         ),
         ("escalated", gettext("挂牌督办"), base.filter(escalation_level__gte=3).exclude(status__in=[State.CLOSED, State.MERGED]).order_by("escalated_at")),
+        ("arbitration", gettext("差评待仲裁"), base.filter(status=State.ARBITRATION).order_by("bad_rating_at")),
+        ("returns", gettext("退单待审核"), base.filter(status=State.RETURN_REQUESTED).order_by("created_at")),
     ]
-    return render(request, "desk/supervise.html", {"lists": [(key, label, qs[:20], qs.count()) for key, label, qs in lists]})
+    return render(
+        request,
+        "desk/supervise.html",
+        {"lists": [(key, label, qs[:20], qs.count()) for key, label, qs in lists], "topics": _open_topics()},
+    )
+
+
+def _open_topics() -> list[dict[str, Any]]:
+    """专题 in progress with their 交办/解决/剩余 line."""
+    from minyi.accountability import topics
+    from minyi.accountability.models import Topic
+
+    rows = Topic.objects.filter(status=Topic.Status.OPEN).select_related("department").order_by("-created_at")[:20]
+    return [{"topic": t, "line": topics.progress(t).line()} for t in rows]
 

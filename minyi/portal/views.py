@@ -85,6 +85,10 @@ def submit(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:done", number=appeal.number)
         return render(request, "portal/submit.html", {"form": form, "stand": request.POST.get("stand", "")}, status=400)
     initial: dict[str, Any] = {"idempotency_key": uuid.uuid4().hex}
+    # 小惠's "turn this question into an appeal" link carries the question along.
+    for name in ("kind", "title", "content"):
+        if value := request.GET.get(name, "").strip():
+            initial[name] = value[:3000]
     if stand:
         initial["grid"] = GridCell.objects.filter(code=stand).first()
     return render(request, "portal/submit.html", {"form": PortalSubmitForm(initial=initial), "stand": stand})

@@ -29,10 +29,20 @@ class WorkingCalendar:
     def __init__(self, overrides: Mapping[dt.date, bool] | None = None, tz: ZoneInfo = SHANGHAI) -> None:
         self.overrides = dict(overrides or {})
         self.tz = tz
+        self._known: dict[dt.date, bool] = {}
 
     def is_workday(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
+        # Deadlines walk day by day; remembering answers makes bulk imports and sweeps cheap.
+        known = self._known.get(day)
+        if known is not None:
+            return known
+        answer = self._library_says(day)
+        self._known[day] = answer
+        return answer
+
+    def _library_says(self, day: dt.date) -> bool:
         try:
             return bool(chinese_calendar.is_workday(day))
         except NotImplementedError:

@@ -135,3 +135,49 @@ def test_supervisor_board_lists_pending_extensions(client: Client, people: dict[
     client.force_login(people["supervisor"])
     body = client.get("/desk/supervise").content.decode()
     assert appeal.number in body and "待审批延期" in body
+
+
+def test_reply_form_offers_department_templates_and_similar_replies(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
+    from minyi.desk import templates
+    from minyi.desk.models import ReplyTemplate
+
+    templates.load_defaults()
+    ReplyTemplate.objects.create(department=Department.objects.get(code="zjj"), title="住建局专用", body="住建局答复正文")
+    ReplyTemplate.objects.create(department=Department.objects.get(code="cgj"), title="城管局专用", body="城管局答复正文")
+    appeal = appeal_in(State.IN_PROGRESS)
+    client.force_login(people["handler"])
+    body = client.get(f"/appeals/{appeal.number}").content.decode()
+    assert "住建局专用" in body and "已现场处置" in body and "城管局专用" not in body
+    assert f"/assistant/similar/{appeal.number}" in body
+    client.force_login(people["leader"])
+    assert "答复模板" not in client.get(f"/appeals/{appeal.number}").content.decode()
+
+
+def test_returned_tab_lists_returns_awaiting_a_ruling(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
+    from minyi.appeals import services
+
+    appeal = appeal_in(State.DISPATCHED)
+    services.return_appeal(appeal, reason="不属于本单位职责", by=people["handler"])
+    client.force_login(people["dispatcher"])
+    assert appeal.number in client.get("/desk/dispatch?tab=returned").content.decode()
+    assert appeal.number not in client.get("/desk/dispatch?tab=new").content.decode()
+
+
+def test_supervisor_board_shows_topic_progress(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
+    from minyi.accountability import topics
+
+    topic = topics.create_topic("古桥老街停车难", owner=people["supervisor"], leader=people["leader"], by=people["admin"])
+    for _ in range(2):
+        topics.link_appeal(topic, appeal_in(State.DISPATCHED), by=people["admin"])
+    topics.link_appeal(topic, appeal_in(State.CLOSED), by=people["admin"])
+    client.force_login(people["supervisor"])
+    body = client.get("/desk/supervise").content.decode()
+    assert "古桥老街停车难" in body and "交办3件，解决1件，剩余2件正解决中" in body
+
+
+def test_portal_and_intake_forms_take_the_assistants_question(client: Client, people: dict[str, Any]) -> None:
+    page = client.get("/portal/", {"kind": "consult", "title": "养犬登记", "content": "养犬登记要多少钱"}).content.decode()
+    assert "养犬登记要多少钱" in page
+    client.force_login(people["operator"])
+    page = client.get("/appeals/new", {"title": "养犬登记"}).content.decode()
+    assert 'value="养犬登记"' in page

@@ -36,8 +36,10 @@ class Command(BaseCommand):
     def _prepare_assistant_and_cockpit(self) -> None:
         """小惠's knowledge base and past replies, and the cockpit's rollups, from the demo data."""
         from minyi.assistant import services as assistant
+        from minyi.desk import templates as reply_templates
 
         assistant.load_kb()
+        reply_templates.load_defaults()
         assistant.harvest()
         call_command("cockpit", "rebuild", verbosity=0)
 
