@@ -8,6 +8,7 @@ the street of the appeal's grid cell when the category is territorial (属地).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -32,6 +33,13 @@ logger = logging.getLogger("minyi.triage")
 PRIORITY_LABELS = {"normal": "一般", "urgent": "紧急", "critical": "特急"}
 DUPLICATE_WINDOW = dt.timedelta(days=30)
 DUPLICATE_MIN_SCORE = 0.5
+DUPLICATE_CANDIDATES = 200
+
+
+@functools.lru_cache(maxsize=50_000)
+def _shingles_of(text: str) -> Any:
+    # Appeal texts never change, and the same recent appeals are compared again and again.
+    return shingles(text)
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, TriageModel]] = {}
@@ -155,8 +163,9 @@ def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None,
         scope = scope.exclude(pk=exclude_id)
     mine = shingles(text)
     found: list[dict[str, Any]] = []
-    for pk, number, title, content, their_phone in scope.order_by("-created_at").values_list("pk", "number", "title", "content", "phone")[:300]:
-        score = jaccard(mine, shingles(f"{title}\n{content}"))
+    rows = scope.order_by("-created_at").values_list("pk", "number", "title", "content", "phone")[:DUPLICATE_CANDIDATES]
+    for pk, number, title, content, their_phone in rows:
+        score = jaccard(mine, _shingles_of(f"{title}\n{content}"))
         same_caller = bool(phone) and their_phone == phone
         if score >= DUPLICATE_MIN_SCORE or (same_caller and score >= DUPLICATE_MIN_SCORE / 2):
             found.append({"id": pk, "number": number, "score": round(score, 3), "reason": "同一来电人" if same_caller else "同一地点相似内容"})
