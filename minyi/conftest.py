@@ -25,6 +25,9 @@ def _fast_and_quiet(settings: Any) -> Iterator[None]:
     settings.MINYI_NOTIFY_BACKEND = "locmem"
     # Tests that want a dispatch model install their own; never the demo's in ./var.
     settings.MINYI_TRIAGE_MODEL = "/nonexistent/minyi-test-model.npz"
+    from minyi.triage import integration
+
+    integration.forget_directory()  # ids change when transactional tests reload the district
     notify.OUTBOX.clear()
     wf.forget_calendar()
     yield

@@ -12,6 +12,7 @@ import functools
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,14 +93,66 @@ def _build_gazetteer() -> Gazetteer:
     return Gazetteer({"streets": streets})
 
 
-def _route(category: Category, grid_code: str | None) -> Department | None:
-    if category.territorial and grid_code:
-        cell = GridCell.objects.select_related("parent__department", "department").filter(code=grid_code).first()
-        if cell is not None:
-            street = cell.parent if cell.parent is not None else cell
-            if street.department is not None:
-                return street.department
-    return category.default_department
+@dataclass(frozen=True)
+class _Unit:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _Category:
+    id: int
+    path: str
+    territorial: bool
+    department: _Unit | None
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """What routing needs from the category tree and the grid, read once every few minutes."""
+
+    categories: dict[str, _Category]
+    street_of_cell: dict[str, _Unit]
+
+
+_directory: tuple[float, _Directory] | None = None
+
+
+def directory() -> _Directory:
+    global _directory
+    now = time.monotonic()
+    if _directory is None or now - _directory[0] > GAZETTEER_TTL_S:
+        _directory = (now, _build_directory())
+    return _directory[1]
+
+
+def forget_directory() -> None:
+    global _directory, _gazetteer
+    _directory = _gazetteer = None
+
+
+def _unit(department: Department | None) -> _Unit | None:
+    return _Unit(department.pk, department.code, department.name) if department is not None else None
+
+
+def _build_directory() -> _Directory:
+    categories = {
+        c.code: _Category(c.pk, c.path(), c.territorial, _unit(c.default_department))
+        for c in Category.objects.select_related("default_department", "parent__parent")
+    }
+    streets: dict[str, _Unit] = {}
+    for cell in GridCell.objects.select_related("parent__department", "department"):
+        street = cell.parent if cell.parent is not None else cell
+        if (unit := _unit(street.department)) is not None:
+            streets[cell.code] = unit
+    return _Directory(categories, streets)
+
+
+def _route(category: _Category, grid_code: str | None) -> _Unit | None:
+    if category.territorial and grid_code and grid_code in directory().street_of_cell:
+        return directory().street_of_cell[grid_code]
+    return category.department
 
 
 def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = None, phone: str = "", exclude_id: int | None = None,
@@ -127,17 +180,17 @@ def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = No
     if model is None:
         return result
     prediction = model.predict([text], k=3)[0]
-    categories = {c.code: c for c in Category.objects.filter(code__in=[s.label for s in prediction.top]).select_related("default_department")}
+    categories = directory().categories
     departments: dict[int, dict[str, Any]] = {}
     for score in prediction.top:
         category = categories.get(score.label)
         result["categories"].append(
-            {"code": score.label, "id": category.pk if category else None, "label": category.path() if category else score.label,
+            {"code": score.label, "id": category.id if category else None, "label": category.path if category else score.label,
              "probability": score.probability}
         )
         department = _route(category, grid_code) if category else None
         if department is not None:
-            slot = departments.setdefault(department.pk, {"id": department.pk, "code": department.code, "name": department.name, "probability": 0.0})
+            slot = departments.setdefault(department.id, {"id": department.id, "code": department.code, "name": department.name, "probability": 0.0})
             slot["probability"] = round(slot["probability"] + score.probability, 4)
     result["departments"] = sorted(departments.values(), key=lambda d: -d["probability"])[:3]
     result["reason_terms"] = list(prediction.reason_terms)
