@@ -12,6 +12,22 @@ from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.workflow.machine import Event
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 class IntakeForm(forms.Form):
     channel = forms.ModelChoiceField(Channel.objects.filter(active=True), label=_("来源渠道"), empty_label=None)
     kind = forms.ChoiceField(choices=Kind.choices, label=_("诉求类型"), initial=Kind.COMPLAINT)
@@ -48,13 +64,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     Event.DISPATCH: ("department", "category", "reason"),
     Event.REDISPATCH: ("department", "category", "reason"),
     Event.CLAIM: (),
-    Event.RETURN: ("reason",),
-    Event.REQUEST_EXTENSION: ("extension_days", "reason"),
+    Event.RETURN: ("reason", "files"),
+    Event.REQUEST_EXTENSION: ("extension_days", "reason", "files"),
     Event.APPROVE_EXTENSION: ("reason",),
     Event.DENY_EXTENSION: ("reason",),
-    Event.SUSPEND: ("reason",),
+    Event.SUSPEND: ("reason", "files"),
     Event.RESUME: ("reason",),
-    Event.REPLY: ("reply",),
+    Event.REPLY: ("reply", "files"),
     Event.APPROVE_REPLY: ("reason",),
     Event.REJECT_REPLY: ("reason",),
     Event.SUPERVISE: ("reason",),
@@ -81,6 +97,7 @@ class ActionForm(forms.Form):
     satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Satisfaction.choices, coerce=int, required=False)
     resolved = forms.TypedChoiceField(label=_("是否解决"), choices=[("1", _("已解决")), ("0", _("未解决"))], coerce=lambda v: v == "1", required=False)
     comment = forms.CharField(label=_("评价意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    files = MultipleFileField(label=_("附件（JPG/PNG/PDF）"), required=False)
     merge_into = forms.CharField(label=_("合并至（主件编号）"), max_length=24, required=False)
 
     def __init__(self, *args: Any, event: str, **kwargs: Any) -> None:

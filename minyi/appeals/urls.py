@@ -8,4 +8,5 @@ urlpatterns = [
     path("new", views.appeal_new, name="new"),
     path("<str:number>", views.appeal_detail, name="detail"),
     path("<str:number>/act/<str:action>", views.appeal_act, name="act"),
+    path("<str:number>/files/<int:pk>", views.attachment, name="attachment"),
 ]

@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from minyi.appeals import services
+from minyi.appeals import attachments, services
 from minyi.appeals.forms import ActionForm, IntakeForm
 from minyi.appeals.models import Appeal, Kind
 from minyi.appeals.queries import filter_appeals, visible_to
@@ -167,10 +168,16 @@ def appeal_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
     appeal = _get_visible(request, number)
     if action not in ACTION_LABELS:
         raise Http404("未知操作")
-    form = ActionForm(request.POST, event=action, prefix=action)
+    form = ActionForm(request.POST, request.FILES, event=action, prefix=action)
     if form.is_valid():
+        uploads = form.cleaned_data.get("files") or []
         try:
-            _run(appeal, action, form.cleaned_data, request.user)
+            for upload in uploads:
+                attachments.check_upload(upload)
+            with transaction.atomic():  # the action and its attachments stand or fall together
+                _run(appeal, action, form.cleaned_data, request.user)
+                if uploads:
+                    attachments.attach_files(appeal, uploads, by=request.user)
         except ActionForbidden as exc:
             return HttpResponseForbidden(exc.message)
         except TransitionError as exc:
@@ -220,3 +227,13 @@ def _run(appeal: Appeal, action: str, data: dict[str, Any], user: Any) -> Appeal
         Event.UNMERGE: lambda: services.unmerge_appeal(appeal, reason=reason, by=user),
     }
     return simple[Event(action)]()
+
+
+@login_required
+def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
+    """An appeal's file, for those who may see the appeal; never a direct media URL."""
+    appeal = _get_visible(request, number)
+    item = appeal.attachments.filter(pk=pk).first()
+    if item is None:
+        raise Http404(gettext("附件不存在"))
+    return FileResponse(item.file.open("rb"), content_type=item.content_type, as_attachment=False, filename=item.original_name)

@@ -5,26 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from minyi.appeals.forms import MultipleFileField
 from minyi.appeals.models import Kind
 from minyi.directory.models import GridCell
 
 PORTAL_KINDS = [(k.value, k.label) for k in (Kind.COMPLAINT, Kind.HELP, Kind.CONSULT, Kind.SUGGESTION, Kind.REPORT, Kind.PRAISE)]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
 
 
 class PortalSubmitForm(forms.Form):

@@ -36,9 +36,7 @@ def test_wrong_password_gets_a_clear_chinese_error(client: Client, people: dict[
     assert "用户名或密码不正确" in response.content.decode()
 
 
-def test_list_is_scoped_and_masks_phones_for_roles_without_permission(
-    client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]
-) -> None:
+def test_list_is_scoped_and_masks_phones_for_roles_without_permission(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
     mine = appeal_in(State.DISPATCHED)
     theirs = appeal_in(State.PENDING_DISPATCH)
     client.force_login(people["handler"])
@@ -78,9 +76,14 @@ def test_intake_form_creates_an_appeal_once(client: Client, people: dict[str, An
     form = client.get("/appeals/new").content.decode()
     assert "登记诉求" in form and 'name="idempotency_key"' in form
     post = {
-        "channel": Channel.objects.get(code="12345").pk, "kind": "complaint", "priority": "normal",
-        "submitter_type": "person", "title": "青枫路噪音扰民", "content": "工地夜间施工噪音很大，影响休息。",
-        "phone": "13900001111", "idempotency_key": "form-abc",
+        "channel": Channel.objects.get(code="12345").pk,
+        "kind": "complaint",
+        "priority": "normal",
+        "submitter_type": "person",
+        "title": "青枫路噪音扰民",
+        "content": "工地夜间施工噪音很大，影响休息。",
+        "phone": "13900001111",
+        "idempotency_key": "form-abc",
     }
     first = client.post("/appeals/new", post)
     second = client.post("/appeals/new", post)
@@ -91,9 +94,18 @@ def test_intake_form_creates_an_appeal_once(client: Client, people: dict[str, An
 
 def test_intake_form_shows_chinese_errors(client: Client, people: dict[str, Any]) -> None:
     client.force_login(people["operator"])
-    response = client.post("/appeals/new", {"channel": Channel.objects.get(code="sst").pk, "kind": "complaint", "priority": "normal",
-                                            "submitter_type": "enterprise", "title": "企业诉求", "content": "需要帮助办理证照。",
-                                            "credit_code": "123"})
+    response = client.post(
+        "/appeals/new",
+        {
+            "channel": Channel.objects.get(code="sst").pk,
+            "kind": "complaint",
+            "priority": "normal",
+            "submitter_type": "enterprise",
+            "title": "企业诉求",
+            "content": "需要帮助办理证照。",
+            "credit_code": "123",
+        },
+    )
     assert response.status_code == 400
     assert "统一社会信用代码无效" in response.content.decode()
     assert Appeal.objects.count() == 0
@@ -153,3 +165,35 @@ def test_callback_form_closes_or_reopens(client: Client, people: dict[str, Any],
 def test_healthz(client: Client, db: None) -> None:
     assert client.get("/healthz").json()["ok"] is True
 
+
+def test_reply_with_attachment_is_stored_and_served_only_to_those_who_see_the_appeal(
+    client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal], settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    appeal = appeal_in(State.IN_PROGRESS)
+    client.force_login(people["handler"])
+    photo = SimpleUploadedFile("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "image/png")
+    response = client.post(f"/appeals/{appeal.number}/act/reply", {"reply-reply": "已修复", "reply-files": [photo]})
+    assert response.status_code == 302
+    [stored] = appeal.attachments.all()
+    assert stored.original_name == "现场照片.png" and stored.content_type == "image/png"
+    assert client.get(f"/appeals/{appeal.number}/files/{stored.pk}").status_code == 200
+    client.force_login(people["other_handler"])
+    assert client.get(f"/appeals/{appeal.number}/files/{stored.pk}").status_code == 404
+
+
+def test_bad_attachment_undoes_nothing_and_keeps_the_state(
+    client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal], settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    appeal = appeal_in(State.IN_PROGRESS)
+    client.force_login(people["handler"])
+    fake = SimpleUploadedFile("x.png", b"not an image at all", "image/png")
+    response = client.post(f"/appeals/{appeal.number}/act/reply", {"reply-reply": "已修复", "reply-files": [fake]})
+    assert response.status_code == 400 and "不是允许的格式" in response.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.state is State.IN_PROGRESS and appeal.attachments.count() == 0

@@ -181,3 +181,15 @@ def test_portal_and_intake_forms_take_the_assistants_question(client: Client, pe
     client.force_login(people["operator"])
     page = client.get("/appeals/new", {"title": "养犬登记"}).content.decode()
     assert 'value="养犬登记"' in page
+
+
+def test_duplicate_can_be_merged_from_the_queue(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
+    main = appeal_in(State.DISPATCHED)
+    dup = appeal_in(State.PENDING_DISPATCH)
+    Appeal.objects.filter(pk=dup.pk).update(triage={"duplicates": [{"number": main.number, "score": 0.9, "reason": "同一来电人"}]})
+    client.force_login(people["dispatcher"])
+    page = client.get("/desk/dispatch").content.decode()
+    assert f'value="{main.number}"' in page and "并入" in page
+    client.post(f"/appeals/{dup.number}/act/merge", {"merge-merge_into": main.number, "number": dup.number})
+    dup.refresh_from_db()
+    assert dup.state is State.MERGED and dup.merged_into_id == main.pk
