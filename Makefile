@@ -31,7 +31,15 @@ $(ECHARTS):
 	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/npm echarts@6.1.0
 	cp var/npm/node_modules/echarts/dist/echarts.min.js $@
 
-setup: $(STAMP) $(MO_FILES) $(ECHARTS) ## Create .venv and install the pinned dependencies (idempotent)
+LEAFLET := minyi/portal/static/portal/vendor/leaflet.js
+
+# The portal's map pin (shown only when MINYI_MAP_TILES points at an intranet tile server).
+$(LEAFLET):
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/npm leaflet@1.9.4
+	cp var/npm/node_modules/leaflet/dist/leaflet.js var/npm/node_modules/leaflet/dist/leaflet.css minyi/portal/static/portal/vendor/
+	cp -r var/npm/node_modules/leaflet/dist/images minyi/portal/static/portal/vendor/
+
+setup: $(STAMP) $(MO_FILES) $(ECHARTS) $(LEAFLET) ## Create .venv and install the pinned dependencies (idempotent)
 	@mkdir -p var
 
 demo: setup ## Set up, migrate, seed realistic demo data (SQLite) and serve on http://127.0.0.1:8000
@@ -68,4 +76,4 @@ screenshots: setup ## Refresh the user guide's screenshots from the browser test
 	MINYI_ARTEFACTS=$(CURDIR)/docs/img $(BIN)/python -m pytest -q -p no:cacheprovider minyi/browser_tests
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var/*.sqlite3* var/static var/npm $(ECHARTS)
+	rm -rf $(VENV) var/*.sqlite3* var/static var/npm $(ECHARTS) minyi/portal/static/portal/vendor/leaflet* minyi/portal/static/portal/vendor/images

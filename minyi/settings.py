@@ -9,6 +9,7 @@
 | MINYI_VAR_DIR | <repo>/var | SQLite file, uploads, trained models |
 | MINYI_NOTIFY_BACKEND | console | console, locmem, email |
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
+| MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
 """
 
 from __future__ import annotations
@@ -158,6 +159,10 @@ MINYI_ATTACHMENT_TYPES = {
 }
 
 MINYI_NOTIFY_BACKEND = os.environ.get("MINYI_NOTIFY_BACKEND", "console")
+# Intranet map tiles for the portal's location pin, e.g. http://tiles.gov.local/{z}/{x}/{y}.png;
+# empty means no map: citizens pick the street and community instead.
+MINYI_MAP_TILES = os.environ.get("MINYI_MAP_TILES", "")
+MINYI_MAP_CENTER = [float(x) for x in os.environ.get("MINYI_MAP_CENTER", "31.30,120.61").split(",")]
 MINYI_AUTO_DISPATCH = _flag("MINYI_AUTO_DISPATCH", "0")
 MINYI_TRIAGE_MODEL = os.environ.get("MINYI_TRIAGE_MODEL", str(VAR_DIR / "models" / "triage.npz"))
 # SLA budgets; see minyi.workflow.sla.DEFAULT_SLA for the shape.

@@ -83,7 +83,7 @@ def submit(request: HttpRequest) -> HttpResponse:
             else:
                 request.session["portal_last"] = appeal.number
                 return redirect("portal:done", number=appeal.number)
-        return render(request, "portal/submit.html", {"form": form, "stand": request.POST.get("stand", "")}, status=400)
+        return render(request, "portal/submit.html", {"form": form, "stand": request.POST.get("stand", ""), **_map()}, status=400)
     initial: dict[str, Any] = {"idempotency_key": uuid.uuid4().hex}
     # 小惠's "turn this question into an appeal" link carries the question along.
     for name in ("kind", "title", "content"):
@@ -91,7 +91,12 @@ def submit(request: HttpRequest) -> HttpResponse:
             initial[name] = value[:3000]
     if stand:
         initial["grid"] = GridCell.objects.filter(code=stand).first()
-    return render(request, "portal/submit.html", {"form": PortalSubmitForm(initial=initial), "stand": stand})
+    return render(request, "portal/submit.html", {"form": PortalSubmitForm(initial=initial), "stand": stand, **_map()})
+
+
+def _map() -> dict[str, Any]:
+    tiles = getattr(settings, "MINYI_MAP_TILES", "")
+    return {"map_tiles": tiles, "map_center": getattr(settings, "MINYI_MAP_CENTER", [31.30, 120.61])} if tiles else {}
 
 
 def done(request: HttpRequest, number: str) -> HttpResponse:

@@ -112,3 +112,14 @@ def test_portal_page_is_mobile_ready_and_labelled(client: Client, district: None
         assert f'for="{field}"' in body
 
 
+
+
+def test_map_pin_only_when_tiles_are_configured(client: Client, district: None, settings: Any) -> None:
+    assert 'id="map"' not in client.get("/portal/").content.decode()
+    settings.MINYI_MAP_TILES = "http://tiles.intranet.local/{z}/{x}/{y}.png"
+    page = client.get("/portal/").content.decode()
+    assert 'id="map"' in page and "portal/vendor/leaflet.js" in page and "tiles.intranet.local" in page
+    response = client.post("/portal/", form(lat="31.301234", lng="120.612345"))
+    assert response.status_code == 302
+    appeal = Appeal.objects.get()
+    assert float(appeal.lat) == pytest.approx(31.301234) and float(appeal.lng) == pytest.approx(120.612345)
