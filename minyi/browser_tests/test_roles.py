@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from minyi.appeals.demo import DEMO_PASSWORD, ensure_demo_accounts
+from django.core.management import call_command
+
+from minyi.appeals.demo import DEMO_PASSWORD, seed_demo
 from minyi.browser_tests.conftest import login, new_page, shot
 
 pytestmark = pytest.mark.browser
@@ -22,11 +24,15 @@ ROLE_PAGES = [
 
 @pytest.mark.parametrize(("username", "path", "heading"), ROLE_PAGES)
 def test_role_main_page(browser: Any, live_server: Any, district_tx: None, username: str, path: str, heading: str) -> None:
-    ensure_demo_accounts()
+    # A little demo history, so the screenshots in docs/user-guide.md show real-looking queues.
+    seed_demo(80, 7)
+    call_command("cockpit", "rebuild", verbosity=0)
     page = new_page(browser)
     login(page, live_server.url, username, DEMO_PASSWORD)
     assert page.url.endswith(path)
     assert page.locator("h1").first.inner_text().startswith(heading)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(1500)  # let chart animations settle so the screenshot shows them
     assert shot(page, f"role-{username}").stat().st_size > 0
     page.close()
 
