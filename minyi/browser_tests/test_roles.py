@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from django.core.management import call_command
 
 from minyi.appeals.demo import DEMO_PASSWORD, seed_demo
