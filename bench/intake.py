@@ -6,6 +6,12 @@ Each backend runs in a child process on a fresh database (var/bench.sqlite3, or 
 PostgreSQL database ``minyi_bench``). ``single`` is ``intake_appeal`` one call, one
 transaction at a time (the hotline path); ``bulk`` is ``bulk_intake`` in batches of
 1,000 (imports). Both write the audit rows. Prints one JSON line per backend.
+
+``MINYI_TRIAGE_SUGGEST_MODE=sync|async`` (environment) picks where single intake computes
+the AI suggestions; ``all_suggestions_stored_s`` is when the last one was stored.
+``--paced`` times each call on an idle server (the previous call's background job has
+finished, untimed): the hotline operator's wait; without it the loop is closed and the
+background jobs compete with the calls for the same two cores.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import freshdb  # bench/ is on sys.path when a script here runs
 REPO = Path(__file__).resolve().parent.parent
 
 
-def child(n: int, bulk: int) -> None:
+def child(n: int, bulk: int, paced: bool) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minyi.settings")
@@ -52,10 +58,23 @@ def child(n: int, bulk: int) -> None:
             grid=grid,
         )
 
+    from django.conf import settings
+
+    from minyi.triage import tasks
+
+    calls: list[float] = []
     start = time.perf_counter()
     for i in range(n):
+        began = time.perf_counter()
         intake_appeal(item(i), by=user, idempotency_key=f"bench-{i}")
-    single_s = time.perf_counter() - start
+        calls.append(time.perf_counter() - began)
+        if paced:  # one call at a time on an idle server: its background job ends first (not timed)
+            tasks.wait_for_pending(60)
+    single_s = sum(calls) if paced else time.perf_counter() - start
+    # In "async" mode the suggestions may still be computing: wait for them before the bulk run.
+    tasks.wait_for_pending(600)
+    stored_s = time.perf_counter() - start
+    calls.sort()
 
     start = time.perf_counter()
     for offset in range(0, bulk, 1000):
@@ -66,7 +85,16 @@ def child(n: int, bulk: int) -> None:
         json.dumps(
             {
                 "backend": connection.vendor,
-                "single": {"n": n, "seconds": round(single_s, 2), "per_s": round(n / single_s, 1)},
+                "single": {
+                    "n": n,
+                    "suggest_mode": settings.MINYI_TRIAGE_SUGGEST_MODE,
+                    "seconds": round(single_s, 2),
+                    "per_s": round(n / single_s, 1),
+                    "call_ms_median": round(1000 * calls[len(calls) // 2], 1) if calls else None,
+                    "call_ms_p95": round(1000 * calls[int(len(calls) * 0.95)], 1) if calls else None,
+                    "paced": paced,
+                    "all_suggestions_stored_s": round(stored_s, 2),
+                },
                 "bulk": {"n": bulk, "seconds": round(bulk_s, 2), "per_s": round(bulk / bulk_s, 1) if bulk else None},
             }
         )
@@ -78,10 +106,11 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=2000, help="single intakes (default 2000)")
     parser.add_argument("--bulk", type=int, default=20000, help="appeals through bulk_intake (default 20000)")
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--paced", action="store_true", help="single intakes one at a time, each after the previous one's background suggestions")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.n, args.bulk)
+        child(args.n, args.bulk, args.paced)
         return 0
     for backend in args.backends.split(","):
         try:
@@ -89,7 +118,7 @@ def main() -> int:
         except ValueError as exc:
             parser.error(str(exc))
         result = subprocess.run(
-            [sys.executable, __file__, "--child", "--n", str(args.n), "--bulk", str(args.bulk)], env=env, check=False
+            [sys.executable, __file__, "--child", "--n", str(args.n), "--bulk", str(args.bulk), *(["--paced"] if args.paced else [])], env=env, check=False
         )
         if result.returncode:
             return result.returncode

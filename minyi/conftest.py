@@ -25,6 +25,8 @@ def _fast_and_quiet(settings: Any) -> Iterator[None]:
     settings.MINYI_NOTIFY_BACKEND = "locmem"
     # Tests that want a dispatch model install their own; never the demo's in ./var.
     settings.MINYI_TRIAGE_MODEL = "/nonexistent/minyi-test-model.npz"
+    # Suggestions inside intake_appeal, as before the background executor; async tests opt in.
+    settings.MINYI_TRIAGE_SUGGEST_MODE = "sync"
     from minyi.triage import integration
 
     integration.forget_directory()  # ids change when transactional tests reload the district

@@ -232,3 +232,32 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Reminder(models.Model):
+    """A reminder the SLA sweep sent: 催签 (dispatched, not claimed in time) or 回访超期 (callback overdue).
+
+    One row per appeal, kind and deadline (``due_at``): the unique constraint is what makes
+    the sweep remind once, even when two sweeps run at the same moment. A new deadline
+    (redispatch, a rejected return, a new rectification round) earns a new reminder.
+    """
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", "催签"
+        CALLBACK = "callback", "回访超期"
+
+    appeal = models.ForeignKey("appeals.Appeal", on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField("所提醒的时限")
+    department = models.ForeignKey("directory.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rectification = models.ForeignKey(Rectification, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders")
+    sent_at = models.DateTimeField("提醒时间")
+
+    class Meta:
+        verbose_name = "超时提醒"
+        verbose_name_plural = "超时提醒"
+        ordering = ["-sent_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["appeal", "kind", "due_at"], name="reminder_once_per_deadline")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.appeal_id}"

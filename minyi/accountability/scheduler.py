@@ -1,8 +1,9 @@
 """Run the SLA sweep: once (``minyi sla sweep``, for cron) or every few minutes in-process (the demo).
 
 ``run_sweep`` wraps ``minyi.workflow.sweep.sweep`` with what accountability adds: a
-督办单 for every appeal that reached 督办 or 挂牌督办, and one digest notification per
-department and step (not one per appeal) sent after commit.
+督办单 for every appeal that reached 督办 or 挂牌督办, one digest notification per
+department and step (not one per appeal) sent after commit, and the 催签 / 回访超期
+reminders of ``minyi.accountability.reminders`` (each once per appeal and deadline).
 
 The in-process scheduler is a daemon thread. It starts only when asked: ``minyi sla
 run`` in the foreground, or ``MINYI_SLA_SWEEP_INTERVAL=<seconds>`` in the environment of
@@ -19,6 +20,7 @@ import threading
 
 from django.db import close_old_connections, connection, transaction
 
+from minyi.accountability import reminders
 from minyi.accountability.hooks import order_due
 from minyi.accountability.models import SupervisionOrder
 from minyi.core.notify import Notice
@@ -64,6 +66,7 @@ def run_sweep(now: dt.datetime | None = None) -> engine.SweepResult:
                     )
                 )
         transaction.on_commit(lambda: deliver_all(notices))
+        result.reminders = reminders.send_due_reminders(result.now).counts()
     logger.info("SLA sweep %s", result.summary())
     return result
 

@@ -241,8 +241,9 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
     if anchor is None:
         # Midnight today: always in the past, and the same all day, so reruns agree.
         anchor = dt.datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-    backend = settings.MINYI_NOTIFY_BACKEND
+    backend, mode = settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE
     settings.MINYI_NOTIFY_BACKEND = "null"  # historical appeals must not page anyone
+    settings.MINYI_TRIAGE_SUGGEST_MODE = "sync"  # suggestions before each story's next step: same seed, same data
     try:
         from minyi.accountability.demo import EXTRA_APPEALS, seed_accountability
 
@@ -260,7 +261,7 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
             if progress is not None:
                 progress(appeals)
     finally:
-        settings.MINYI_NOTIFY_BACKEND = backend
+        settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE = backend, mode
     if appeals:
         # The SLA sweep as of the anchor marks 临期/超期 and escalates, with in-app notifications.
         from minyi.accountability.scheduler import run_sweep

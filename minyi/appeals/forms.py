@@ -97,7 +97,9 @@ class ActionForm(forms.Form):
     satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Satisfaction.choices, coerce=int, required=False)
     resolved = forms.TypedChoiceField(label=_("是否解决"), choices=[("1", _("已解决")), ("0", _("未解决"))], coerce=lambda v: v == "1", required=False)
     comment = forms.CharField(label=_("评价意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    files = MultipleFileField(label=_("附件（JPG/PNG/PDF）"), required=False)
+    # The metaclass moves declared fields into base_fields, so this never
+    # shadows BaseForm.files at run time; only the stubs see a clash.
+    files = MultipleFileField(label=_("附件（JPG/PNG/PDF）"), required=False)  # type: ignore[assignment]
     merge_into = forms.CharField(label=_("合并至（主件编号）"), max_length=24, required=False)
 
     def __init__(self, *args: Any, event: str, **kwargs: Any) -> None:

@@ -300,8 +300,21 @@ class Featurizer:
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return sp.hstack(self.transform_blocks(texts), format="csr", dtype=np.float32)
+
+    def transform_blocks(self, texts: Sequence[str]) -> list[sp.csr_matrix]:
+        """One matrix per block; ``transform`` is their horizontal stack."""
         fields = prepare(texts)
-        return sp.hstack([b.transform(fields[b.source]) for b in self.blocks], format="csr", dtype=np.float32)
+        return [b.transform(fields[b.source]) for b in self.blocks]
+
+    def bounds(self) -> list[tuple[int, int]]:
+        """Column range of each block in the stacked matrix."""
+        out: list[tuple[int, int]] = []
+        start = 0
+        for b in self.blocks:
+            out.append((start, start + len(b)))
+            start += len(b)
+        return out
 
     def term(self, col: int) -> str:
         """Human-readable n-gram for a global column index."""

@@ -226,7 +226,23 @@ def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None,
 
 
 def on_intake(appeal: Appeal) -> None:
-    """Store suggestions on a new appeal; raise (never lower) its priority; auto-dispatch if allowed."""
+    """After-intake hook: suggestions right here in "sync" mode; in "async" mode (the default)
+    handed to the background pool once the intake's transaction commits (``minyi.triage.tasks``)."""
+    if settings.MINYI_TRIAGE_SUGGEST_MODE == "sync":
+        apply_suggestions(appeal)
+        return
+    from minyi.triage import tasks
+
+    appeal_id = appeal.pk
+    transaction.on_commit(lambda: tasks.submit(appeal_id), robust=True)
+
+
+def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False) -> bool:
+    """Store suggestions on a new appeal; raise (never lower) its priority; auto-dispatch if allowed.
+
+    With ``only_if_missing`` (background jobs, back-fill) an appeal that has suggestions
+    already is left alone, so a job that runs twice writes once. Returns whether it stored.
+    """
     from minyi.appeals import services
     from minyi.workflow import services as wf
     from minyi.workflow.machine import State
@@ -237,6 +253,8 @@ def on_intake(appeal: Appeal) -> None:
                                   current_priority=appeal.priority)
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if only_if_missing and locked.triage:
+            return False
         order = [str(p) for p in PRIORITY_ORDER]
         raised = order.index(str(suggestion["priority"])) > order.index(locked.priority)
         fields = {"triage": suggestion}
@@ -256,6 +274,7 @@ def on_intake(appeal: Appeal) -> None:
         department = Department.objects.get(pk=top["id"])
         category = Category.objects.filter(pk=suggestion["categories"][0]["id"]).first()
         services.dispatch_appeal(appeal, department, category=category, by=wf.SYSTEM, reason="智能派单（置信度高于阈值）")
+    return True
 
 
 def on_dispatch(appeal: Appeal, source: str) -> None:

@@ -10,7 +10,9 @@ Shape of the model (all of it linear algebra on stored arrays):
   giving one score per class;
 * calibrator: a multinomial logistic regression over the heads' scores,
   fitted on out-of-fold scores, which both stacks the heads and turns
-  margins into probabilities;
+  margins into probabilities.  It also sees each feature block's share of
+  every head's score (title vs whole text, chars vs words), so a text whose
+  title and body point different ways is recognisably less certain;
 * certainty: a small binary logistic regression, fitted out-of-fold, that
   estimates P(top-1 is right) from the stacker's top-1 probability and
   margin, each head's margin and agreement, and the predicted class.  It
@@ -55,11 +57,14 @@ __all__ = [
     "choose_threshold",
     "data_fingerprint",
     "fit_model",
+    "stacker_inputs",
 ]
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 2  # 2 adds the certainty model; version-1 files still load
-_READABLE_VERSIONS = (1, 2)
+# 2 adds the certainty model, 3 the per-block stacker inputs; older files
+# still load.  A file is written with the lowest version that can hold it.
+FORMAT_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 FloatArray = npt.NDArray[np.float32]
 
 DEFAULT_BLOCKS: tuple[dict[str, Any], ...] = (
@@ -139,6 +144,29 @@ def choose_threshold(
     return float(conf[ok.max()])
 
 
+def stacker_inputs(
+    X_blocks: Sequence[sp.csr_matrix],
+    WT: FloatArray,
+    bias: FloatArray,
+    bounds: Sequence[tuple[int, int]],
+    per_block: bool,
+) -> FloatArray:
+    """The heads' scores as the stacker sees them, one row per text.
+
+    ``WT`` is (features × heads·classes).  The first heads·classes columns
+    are the full scores; with ``per_block`` each feature block's share of
+    them follows, block by block (the shares sum to the full score minus
+    the bias).  Computing block by block costs the same as one product.
+    """
+    parts = [np.asarray(Xb @ WT[lo:hi], dtype=np.float32) for Xb, (lo, hi) in zip(X_blocks, bounds, strict=True)]
+    full = np.zeros((X_blocks[0].shape[0], WT.shape[1]), dtype=np.float32) + bias
+    for part in parts:
+        full += part
+    if not per_block:
+        return full
+    return np.hstack([full, *parts])
+
+
 def _softmax(z: npt.NDArray[np.floating[Any]]) -> FloatArray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -158,6 +186,7 @@ class TriageModel:
         metadata: dict[str, Any],
         certainty_W: FloatArray | None = None,
         certainty_b: float = 0.0,
+        per_block: bool = False,
     ) -> None:
         self.classes = classes
         self.featurizer = featurizer
@@ -170,6 +199,8 @@ class TriageModel:
         # then the certainty.
         self.certainty_W = certainty_W
         self.certainty_b = float(certainty_b)
+        self.per_block = per_block
+        self._bounds = featurizer.bounds()
         # (features × heads·classes), C-contiguous: sparse @ dense needs a
         # contiguous right operand, and a transposed view would be copied
         # (tens of MB) on every call.
@@ -184,11 +215,15 @@ class TriageModel:
         scores: FloatArray = np.asarray(X @ self._stack_WT, dtype=np.float32) + self._stack_b
         return scores
 
-    def proba_from_features(self, X: sp.csr_matrix) -> FloatArray:
-        return self._proba_certainty(X)[0]
+    def stacker_inputs(self, X_blocks: Sequence[sp.csr_matrix]) -> FloatArray:
+        return stacker_inputs(X_blocks, self._stack_WT, self._stack_b, self._bounds, self.per_block)
 
-    def _proba_certainty(self, X: sp.csr_matrix) -> tuple[FloatArray, FloatArray]:
-        Z = self.head_scores(X)
+    def proba_from_features(self, X: sp.csr_matrix) -> FloatArray:
+        X = sp.csr_matrix(X)
+        return self._proba_certainty([X[:, lo:hi] for lo, hi in self._bounds])[0]
+
+    def _proba_certainty(self, X_blocks: Sequence[sp.csr_matrix]) -> tuple[FloatArray, FloatArray]:
+        Z = self.stacker_inputs(X_blocks)
         P = _softmax(Z @ self.meta_W.T + self.meta_b)
         if self.certainty_W is None:
             return P, P.max(axis=1)
@@ -198,16 +233,17 @@ class TriageModel:
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         """Class probabilities, columns in ``self.classes`` order."""
-        return self.proba_from_features(self.featurizer.transform(texts))
+        return self._proba_certainty(self.featurizer.transform_blocks(texts))[0]
 
     def predict_proba_certainty(self, texts: Sequence[str]) -> tuple[FloatArray, FloatArray]:
         """(class probabilities, certainty of the top label); abstain where
         certainty < ``self.threshold``."""
-        return self._proba_certainty(self.featurizer.transform(texts))
+        return self._proba_certainty(self.featurizer.transform_blocks(texts))
 
     def predict(self, texts: Sequence[str], k: int = 3, n_terms: int = 5) -> list[Prediction]:
-        X = self.featurizer.transform(texts)
-        P, cert = self._proba_certainty(X)
+        X_blocks = self.featurizer.transform_blocks(texts)
+        P, cert = self._proba_certainty(X_blocks)
+        X = sp.hstack(X_blocks, format="csr", dtype=np.float32)
         out: list[Prediction] = []
         for i in range(len(texts)):
             order = np.argsort(-P[i])[:k]
@@ -254,11 +290,13 @@ class TriageModel:
         if self.certainty_W is not None:
             arrays["certainty_W"] = self.certainty_W
             arrays["certainty_b"] = np.array([self.certainty_b], dtype=np.float32)
+        # The lowest version that holds this model, so older code can read
+        # what it can understand.
+        version = 3 if self.per_block else 2 if self.certainty_W is not None else 1
         header = {
             "format": "minyi.triage",
-            # Without a certainty model the file is a valid version-1 file,
-            # readable by older code as well.
-            "format_version": FORMAT_VERSION if self.certainty_W is not None else 1,
+            "format_version": version,
+            "stack_blocks": self.per_block,
             "classes": self.classes,
             "blocks": [b.spec() for b in self.featurizer.blocks],
             "heads": [h for h, _, _ in self.heads],
@@ -296,14 +334,23 @@ class TriageModel:
             meta_W, meta_b = z["meta_W"].astype(np.float32), z["meta_b"].astype(np.float32)
             cert_W: FloatArray | None = None
             cert_b = 0.0
-            if header["format_version"] >= 2:
+            if "certainty_W" in z.files:
                 cert_W = z["certainty_W"].astype(np.float32)
                 cert_b = float(z["certainty_b"][0])
         md = header["metadata"]
         if md.get("tokenizer") and md["tokenizer"] != tokenizer_name():
             log.warning("model trained with %s but %s is in use; word features may drift", md["tokenizer"], tokenizer_name())
         return cls(
-            list(header["classes"]), Featurizer(blocks), heads, meta_W, meta_b, float(header["threshold"]), md, cert_W, cert_b
+            list(header["classes"]),
+            Featurizer(blocks),
+            heads,
+            meta_W,
+            meta_b,
+            float(header["threshold"]),
+            md,
+            cert_W,
+            cert_b,
+            per_block=bool(header.get("stack_blocks", False)),
         )
 
 
@@ -318,6 +365,7 @@ def fit_model(
     seed: int = 0,
     threshold_z: float = 1.0,
     certainty: bool = True,
+    stack_blocks: bool = False,
 ) -> TriageModel:
     """Fit features, heads, stacker and abstain threshold on ``texts``.
 
@@ -326,7 +374,8 @@ def fit_model(
     cross-validated output chooses the threshold, so the threshold is set
     on predictions for data the model did not train on.  ``certainty=False``
     (or too few errors to learn from) thresholds the top probability
-    instead, as format-version-1 models do.
+    instead, as format-version-1 models do.  ``stack_blocks`` gives the
+    stacker each feature block's share of every head's score as well.
     """
     if len(texts) != len(labels):
         raise ValueError("texts and labels differ in length")
@@ -339,12 +388,22 @@ def fit_model(
     # Vocabulary and idf are unsupervised, so fitting them once on all
     # training text does not leak labels into the out-of-fold scores.
     featurizer = Featurizer([FeatureBlock.from_spec(b) for b in blocks]).fit(texts)
-    X = featurizer.transform(texts)
+    X_blocks = featurizer.transform_blocks(texts)
+    X = sp.hstack(X_blocks, format="csr", dtype=np.float32)
+    bounds = featurizer.bounds()
     view_cols = [_view_columns(featurizer, spec.get("blocks")) for spec in head_specs]
     n_classes = len(classes)
     min_count = int(np.bincount(y, minlength=n_classes).min())
     k = max(2, min(folds, min_count))
-    Z = np.zeros((len(y), n_classes * len(head_specs)), dtype=np.float32)
+    n_groups = 1 + (len(bounds) if stack_blocks else 0)
+    Z = np.zeros((len(y), n_groups * n_classes * len(head_specs)), dtype=np.float32)
+
+    def inputs(rows: npt.NDArray[np.int64] | None, fitted_heads: Sequence[tuple[FloatArray, FloatArray]]) -> FloatArray:
+        WT = np.ascontiguousarray(np.vstack([W for W, _ in fitted_heads]).T)
+        bias = np.concatenate([b for _, b in fitted_heads])
+        Xs = X_blocks if rows is None else [Xb[rows] for Xb in X_blocks]
+        return stacker_inputs(Xs, WT, bias, bounds, stack_blocks)
+
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -352,15 +411,13 @@ def fit_model(
     if min_count >= 2:
         skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
         for tr, te in skf.split(np.zeros(len(y)), y):
-            for h, spec in enumerate(head_specs):
-                W, b = _fit_head(spec, X[tr], y[tr], n_classes, view_cols[h])
-                Z[te, h * n_classes : (h + 1) * n_classes] = X[te] @ W.T + b
+            fold_heads = [_fit_head(spec, X[tr], y[tr], n_classes, view_cols[h]) for h, spec in enumerate(head_specs)]
+            Z[te] = inputs(te, fold_heads)
     fitted = [(spec, *_fit_head(spec, X, y, n_classes, view_cols[h])) for h, spec in enumerate(head_specs)]
     if min_count < 2:
         # Too little data for out-of-fold scores; fall back to in-sample
         # scores and refuse automatic dispatch (threshold 1.0).
-        for h, (_, W, b) in enumerate(fitted):
-            Z[:, h * n_classes : (h + 1) * n_classes] = X @ W.T + b
+        Z = inputs(None, [(W, b) for _, W, b in fitted])
     meta = LogisticRegression(C=1.0, max_iter=1000)
     meta.fit(Z, y)
     meta_W = np.asarray(meta.coef_, dtype=np.float32)
@@ -402,6 +459,7 @@ def fit_model(
         "tokenizer": tokenizer_name(),
         "cv_folds": k,
         "abstain_on": "certainty" if cert_W is not None else "top_probability",
+        "stack_blocks": stack_blocks,
         "metrics": {"oof_macro_f1": oof_f1, "oof_coverage": oof_cov},
     }
-    return TriageModel(classes, featurizer, fitted, meta_W, meta_b, threshold, metadata, cert_W, cert_b)
+    return TriageModel(classes, featurizer, fitted, meta_W, meta_b, threshold, metadata, cert_W, cert_b, per_block=stack_blocks)

@@ -105,6 +105,8 @@ class SweepResult:
     overdue: Changed = field(default_factory=Changed)
     cleared: int = 0
     escalated: dict[int, Changed] = field(default_factory=lambda: {level: Changed() for level, _ in LADDER})
+    # Counts of what callers add to the sweep (accountability's 催签 and 回访超期 reminders).
+    reminders: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -115,6 +117,7 @@ class SweepResult:
             "urge": len(self.escalated[1].rows),
             "supervise": len(self.escalated[2].rows),
             "list_supervise": len(self.escalated[3].rows),
+            **self.reminders,
         }
 
     def changed_anything(self) -> bool:

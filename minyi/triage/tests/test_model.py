@@ -145,7 +145,7 @@ def test_version_1_models_still_load_and_abstain_on_top_probability(
     noisy: tuple[TriageModel, list[str], list[str]], tmp_path: Path
 ) -> None:
     texts, labels = make_dataset(n_per_class=20, seed=4)
-    old = fit_model(texts, labels, folds=3, certainty=False, heads=[{"kind": "svc"}, {"kind": "cnb"}])
+    old = fit_model(texts, labels, folds=3, certainty=False, stack_blocks=False, heads=[{"kind": "svc"}, {"kind": "cnb"}])
     assert old.certainty_W is None
     path = tmp_path / "v1.npz"
     old.save(path)
@@ -157,6 +157,41 @@ def test_version_1_models_still_load_and_abstain_on_top_probability(
     np.testing.assert_allclose(cert, P.max(axis=1))
     pred = loaded.predict_one(texts[0])
     assert pred.abstain == (pred.confidence < loaded.threshold)
+
+
+def test_per_block_stacker_inputs_add_up_and_survive_a_round_trip(tmp_path: Path) -> None:
+    texts, labels = make_dataset(n_per_class=30, seed=3)
+    classes = sorted(set(labels))
+    labels = [classes[(classes.index(lab) + 1) % len(classes)] if i % 9 == 0 else lab for i, lab in enumerate(labels)]
+    model = fit_model(texts, labels, folds=3, target_precision=0.8, stack_blocks=True)
+    assert model.per_block and model.metadata["stack_blocks"] is True
+    n_scores = len(model.heads) * len(model.classes)
+    Z = model.stacker_inputs(model.featurizer.transform_blocks(texts[:20]))
+    assert Z.shape == (20, n_scores * (1 + len(model.featurizer.blocks)))
+    full = model.head_scores(model.featurizer.transform(texts[:20]))
+    np.testing.assert_allclose(Z[:, :n_scores], full, rtol=1e-4, atol=1e-4)
+    shares = Z[:, n_scores:].reshape(20, len(model.featurizer.blocks), n_scores).sum(axis=1)
+    np.testing.assert_allclose(shares + model._stack_b, full, rtol=1e-4, atol=1e-4)
+    path = tmp_path / "v3.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        assert b'"format_version": 3' in z["header"].tobytes()
+    loaded = TriageModel.load(path)
+    assert loaded.per_block
+    np.testing.assert_allclose(loaded.predict_proba_certainty(texts[:20])[1], model.predict_proba_certainty(texts[:20])[1], rtol=1e-5, atol=1e-6)
+
+
+def test_version_2_models_without_block_inputs_still_load(tmp_path: Path) -> None:
+    texts, labels = make_dataset(n_per_class=20, seed=5)
+    flat = fit_model(texts, labels, folds=3)
+    path = tmp_path / "v2.npz"
+    flat.save(path)
+    with np.load(path, allow_pickle=False) as z:
+        header = z["header"].tobytes()
+    assert b'"format_version": 2' in header or b'"format_version": 1' in header
+    loaded = TriageModel.load(path)
+    assert not loaded.per_block
+    np.testing.assert_allclose(loaded.predict_proba(texts[:10]), flat.predict_proba(texts[:10]), rtol=1e-5, atol=1e-6)
 
 
 def test_nbsvm_head_alone_classifies() -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from minyi.accountability import reminders
 from minyi.accountability.scheduler import run_forever, run_sweep
 from minyi.workflow.sweep import pending_counts
 
@@ -23,7 +24,7 @@ def _parse_now(text: str | None) -> dt.datetime | None:
 
 
 class Command(BaseCommand):
-    help = "时限巡检：标记临期/超期并逐级催办、督办、挂牌督办 / SLA sweep (sweep once for cron, or run every N seconds)"
+    help = "时限巡检：标记临期/超期并逐级催办、督办、挂牌督办，催签与回访超期提醒 / SLA sweep (sweep once for cron, or run every N seconds)"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -45,18 +46,20 @@ class Command(BaseCommand):
             return
         now = _parse_now(options["now"])
         if options["dry_run"]:
-            summary: dict[str, Any] = pending_counts(now)
+            summary: dict[str, Any] = {**pending_counts(now), **reminders.pending_counts(now)}
         else:
             summary = run_sweep(now).summary()
         if options["json"]:
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
         else:
             self.stdout.write(
-                "临期 {due_soon}  超期 {overdue}  催办 {u}  督办 {s}  挂牌督办 {l}".format(
+                "临期 {due_soon}  超期 {overdue}  催办 {u}  督办 {s}  挂牌督办 {l}  催签 {c}  回访超期 {cb}".format(
                     due_soon=summary.get("due_soon", 0),
                     overdue=summary.get("overdue", 0),
                     u=summary.get("urge", "-"),
                     s=summary.get("supervise", "-"),
                     l=summary.get("list_supervise", "-"),
+                    c=summary.get("claim_reminder", 0),
+                    cb=summary.get("callback_overdue", 0),
                 )
             )

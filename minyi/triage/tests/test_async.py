@@ -1,0 +1,157 @@
+"""Suggestions off the request path: after commit in the background pool, the back-fill, sync mode as before."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from minyi.appeals import services
+from minyi.appeals.models import Appeal
+from minyi.directory.models import Channel, Department
+from minyi.triage import integration, tasks
+from minyi.triage.model import TriageModel, fit_model
+from minyi.triage.tests.test_integration import synthetic
+from minyi.workflow.machine import State
+
+NOISE = ("工地夜间施工噪音扰民", "青枫路附近工地连续三天晚上十点以后还在施工，噪音很大，孩子无法入睡。")
+WAGES = ("拖欠工资三个月", "本人在桂园路的鑫源超市工作，公司已拖欠三个月工资共计三万余元，多次讨要无果，请劳动监察部门帮助。")
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    texts, labels = synthetic()
+    path = tmp_path_factory.mktemp("triage-async") / "model.npz"
+    fit_model(texts, labels, folds=3, target_precision=0.9).save(path)
+    return path
+
+
+@pytest.fixture
+def installed(settings: Any, model_file: Path) -> Iterator[Path]:
+    settings.MINYI_TRIAGE_MODEL = str(model_file)
+    integration._cache.clear()
+    yield model_file
+    assert tasks.wait_for_pending(30), "a background job outlived its test"
+    integration._cache.clear()
+
+
+@pytest.fixture
+def async_mode(settings: Any, installed: Path) -> None:
+    settings.MINYI_TRIAGE_SUGGEST_MODE = "async"
+
+
+def new_appeal(operator: Any, title: str, content: str) -> Appeal:
+    data = services.IntakeData(channel=Channel.objects.get(code="12345"), title=title, content=content)
+    return services.intake_appeal(data, by=operator)[0]
+
+
+def bulk(operator: Any, n: int) -> list[Appeal]:
+    """Appeals with no suggestions, as imports make them (bulk intake runs no hooks)."""
+    items = [services.IntakeData(channel=Channel.objects.get(code="12345"), title=NOISE[0], content=f"{NOISE[1]}（第{i}次）") for i in range(n)]
+    return services.bulk_intake(items, by=operator)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_mode_stores_suggestions_only_after_the_intake_commits(async_mode: None, people: dict[str, Any]) -> None:
+    with transaction.atomic():
+        appeal = new_appeal(people["operator"], *NOISE)
+        # Inside the caller's transaction nothing is queued and nothing is stored yet.
+        assert tasks.pending_count() == 0
+        assert Appeal.objects.get(pk=appeal.pk).triage == {}
+    assert tasks.wait_for_pending(30)
+    appeal.refresh_from_db()
+    assert appeal.triage["categories"][0]["code"] == "hjbh-zs"
+    assert appeal.triage["departments"][0]["code"] == "hbj"
+    assert appeal.audit.filter(event="triage").count() == 1
+    assert appeal.state is State.PENDING_DISPATCH
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_mode_auto_dispatches_through_the_same_action(async_mode: None, people: dict[str, Any], settings: Any, tmp_path: Path) -> None:
+    sure = TriageModel.load(Path(settings.MINYI_TRIAGE_MODEL))
+    sure.threshold = 0.0
+    sure.save(tmp_path / "sure.npz")
+    settings.MINYI_TRIAGE_MODEL = str(tmp_path / "sure.npz")
+    settings.MINYI_AUTO_DISPATCH = True
+    appeal = new_appeal(people["operator"], *WAGES)
+    assert tasks.wait_for_pending(30)
+    appeal.refresh_from_db()
+    assert appeal.state is State.DISPATCHED and appeal.department is not None and appeal.department.code == "rsj"
+    assert appeal.audit.get(event="dispatch").actor_label == "系统"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_job_is_logged_keeps_the_appeal_and_backfill_repairs_it(
+    async_mode: None, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise RuntimeError("model server on fire")
+
+    monkeypatch.setattr(integration, "suggest_for_text", broken)
+    with caplog.at_level(logging.ERROR, logger="minyi.triage"):
+        appeal = new_appeal(people["operator"], *NOISE)
+        assert tasks.wait_for_pending(30)
+    assert any("triage suggestions failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    kept = Appeal.objects.get(pk=appeal.pk)
+    assert kept.state is State.PENDING_DISPATCH and kept.triage == {}
+    assert list(tasks.missing()) == [kept]
+    monkeypatch.undo()
+    assert tasks.backfill() == 1
+    assert Appeal.objects.get(pk=appeal.pk).triage["departments"][0]["code"] == "hbj"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_queue_computes_inline_instead_of_dropping(async_mode: None, people: dict[str, Any], settings: Any) -> None:
+    settings.MINYI_TRIAGE_ASYNC_QUEUE = 0
+    appeal = new_appeal(people["operator"], *NOISE)
+    assert tasks.pending_count() == 0
+    assert Appeal.objects.get(pk=appeal.pk).triage["categories"][0]["code"] == "hjbh-zs"
+
+
+def test_sync_mode_stores_suggestions_inside_the_intake_call(installed: Path, people: dict[str, Any], settings: Any) -> None:
+    assert settings.MINYI_TRIAGE_SUGGEST_MODE == "sync"  # the test suite's default
+    appeal = new_appeal(people["operator"], *NOISE)
+    assert tasks.pending_count() == 0
+    assert Appeal.objects.get(pk=appeal.pk).triage["categories"][0]["code"] == "hjbh-zs"
+
+
+def test_backfill_fills_waiting_appeals_without_suggestions_and_is_idempotent(installed: Path, people: dict[str, Any]) -> None:
+    waiting = bulk(people["operator"], 3)
+    done = new_appeal(people["operator"], *WAGES)  # has suggestions from intake
+    dispatched = bulk(people["operator"], 1)[0]
+    services.dispatch_appeal(dispatched, Department.objects.get(code="zjj"), by=people["dispatcher"])
+    assert {a.pk for a in tasks.missing()} == {a.pk for a in waiting}
+    before = Appeal.objects.get(pk=done.pk).triage
+    seen: list[tuple[int, int]] = []
+    assert tasks.backfill(progress=lambda advance, total: seen.append((advance, total))) == 3
+    assert seen == [(1, 3)] * 3
+    for appeal in waiting:
+        appeal.refresh_from_db()
+        assert appeal.triage["departments"][0]["code"] == "hbj"
+        assert appeal.audit.filter(event="triage").count() == 1
+    assert Appeal.objects.get(pk=done.pk).triage == before
+    assert Appeal.objects.get(pk=dispatched.pk).triage == {}  # already dispatched: nothing to suggest
+    notes = Appeal.objects.filter(audit__event="triage").count()
+    assert tasks.backfill() == 0
+    assert Appeal.objects.filter(audit__event="triage").count() == notes
+
+
+def test_backfill_command_reports_what_it_stored(installed: Path, people: dict[str, Any]) -> None:
+    from minyi.triage.management.commands.triage import Command
+
+    bulk(people["operator"], 2)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as done:
+        Command(stdout=out, stderr=err).run_from_argv(["minyi", "triage", "backfill", "--limit", "1"])
+    assert done.value.code == 0
+    assert "已补算建议 1 件，仍缺 1 件" in out.getvalue()
+    assert "补算建议" in err.getvalue()  # the progress bar
+    with pytest.raises(SystemExit):
+        Command(stdout=out, stderr=err).run_from_argv(["minyi", "triage", "backfill", "--no-progress"])
+    assert "已补算建议 1 件，仍缺 0 件" in out.getvalue()
+    assert not tasks.missing().exists()
