@@ -6,8 +6,13 @@ The appeal's status lives on ``appeals.Appeal`` and changes only through
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
+
+from minyi.workflow.models import ImmutableError
 
 
 class Notification(models.Model):
@@ -261,3 +266,65 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.appeal_id}"
+
+
+class RecordAuditQuerySet(models.QuerySet["RecordAudit"]):
+    def update(self, **kwargs: object) -> NoReturn:
+        raise ImmutableError("audit rows are immutable")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise ImmutableError("audit rows are immutable")
+
+
+class RecordAudit(models.Model):
+    """One row per action on a 专题 or an event (政企早餐会/社情民意联系日). Never updated or deleted.
+
+    Actions on an appeal (linking it to a topic or an event) are audited on the appeal's
+    own timeline (``workflow.AuditEvent``) instead.
+    """
+
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="audit")
+    engagement = models.ForeignKey(Engagement, null=True, blank=True, on_delete=models.PROTECT, related_name="audit")
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("操作人", max_length=120)
+    event = models.CharField("事件", max_length=32)
+    reason = models.TextField("说明", blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    LABELS = {
+        "topic_created": gettext_lazy("设立专题"),
+        "topic_updated": gettext_lazy("修改专题"),
+        "milestone_added": gettext_lazy("增加节点"),
+        "milestone_completed": gettext_lazy("完成节点"),
+        "topic_closed_out": gettext_lazy("销号"),
+        "engagement_recorded": gettext_lazy("登记活动"),
+        "engagement_updated": gettext_lazy("修改活动记录"),
+    }
+
+    objects = RecordAuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "专题/活动操作记录"
+        verbose_name_plural = "专题/活动操作记录"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(topic__isnull=False, engagement__isnull=True) | models.Q(topic__isnull=True, engagement__isnull=False),
+                name="record_audit_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.at:%Y-%m-%d %H:%M}"
+
+    def event_label(self) -> str:
+        return str(self.LABELS.get(self.event, self.event))
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableError("audit rows are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("audit rows are immutable")

@@ -16,8 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from minyi.accountability.models import AnnualTopic, Engagement, Enterprise, Milestone, Topic
+from minyi.accountability.models import AnnualTopic, Engagement, Enterprise, Milestone, RecordAudit, Topic
 from minyi.appeals.models import Appeal
+from minyi.core.roles import roles_of
 from minyi.workflow import services as wf
 from minyi.workflow.machine import State
 from minyi.workflow.policy import Role
@@ -29,6 +30,52 @@ ENGAGEMENT_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, R
 def _require(actor: wf.Actor, roles: frozenset[Role], message: str) -> None:
     if not actor.roles & roles:
         raise wf.ActionForbidden(message)
+
+
+def _audit(
+    event: str,
+    *,
+    actor: wf.Actor,
+    now: dt.datetime,
+    topic: Topic | None = None,
+    engagement: Engagement | None = None,
+    reason: str = "",
+    payload: dict[str, Any] | None = None,
+) -> RecordAudit:
+    """The one audit row of a topic or event action (inside the action's transaction)."""
+    return RecordAudit.objects.create(
+        topic=topic,
+        engagement=engagement,
+        at=now,
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        event=event,
+        reason=reason,
+        payload=payload or {},
+    )
+
+
+def may_create_topic(user: Any) -> bool:
+    return bool(roles_of(user) & TOPIC_ROLES)
+
+
+def may_edit_topic(topic: Topic, user: Any) -> bool:
+    try:
+        _may_edit(topic, wf.Actor.of(user))
+    except wf.ActionForbidden:
+        return False
+    return True
+
+
+def may_record_engagement(user: Any) -> bool:
+    return bool(roles_of(user) & ENGAGEMENT_ROLES)
+
+
+def _clean_title(title: str, field: str, message: str) -> str:
+    text = title.strip()
+    if len(text) < 2:
+        raise ValidationError({field: [message]})
+    return text
 
 
 def create_topic(
@@ -43,33 +90,94 @@ def create_topic(
     appeals: Iterable[Appeal] = (),
     now: dt.datetime | None = None,
 ) -> Topic:
+    """立项: one audit row for the topic; each linked appeal gets a note on its own timeline."""
     actor = wf.Actor.of(by)
     _require(actor, TOPIC_ROLES, "只有督办员、领导或管理员可以设立专题")
-    if len(title.strip()) < 2:
-        raise ValidationError({"title": ["请填写专题名称"]})
+    text = _clean_title(title, "title", "请填写专题名称")
+    moment = now or timezone.now()
+    steps = [(name.strip(), due) for name, due in milestones if name.strip()]
     with transaction.atomic():
         topic = Topic.objects.create(
-            title=title.strip(),
+            title=text,
             description=description,
             owner=owner,
             leader=leader,
             department=department,
-            created_at=now or timezone.now(),
+            created_at=moment,
         )
-        for i, (name, due) in enumerate(milestones):
+        for i, (name, due) in enumerate(steps):
             Milestone.objects.create(topic=topic, title=name, due_on=due, sort=i)
+        _audit("topic_created", actor=actor, now=moment, topic=topic, reason=text, payload={"milestones": [n for n, _ in steps]})
         for appeal in appeals:
             link_appeal(topic, appeal, by=actor)
     return topic
 
 
-def add_milestone(topic: Topic, title: str, *, by: Any, due_on: dt.date | None = None) -> Milestone:
+_TOPIC_FIELDS = ("title", "description", "owner", "leader", "department")
+
+
+def update_topic(
+    topic: Topic,
+    *,
+    by: Any,
+    title: str,
+    description: str,
+    owner: Any,
+    leader: Any,
+    department: Any = None,
+    now: dt.datetime | None = None,
+) -> Topic:
+    """修改专题. The owner may edit the text; reassigning the owner or the 包案领导 (who signs off) needs a supervisor, leader or admin."""
     actor = wf.Actor.of(by)
     _may_edit(topic, actor)
-    if topic.status == Topic.Status.CLOSED:
-        raise ValidationError("专题已销号，不能再增加节点")
-    sort = topic.milestones.count()
-    return Milestone.objects.create(topic=topic, title=title, due_on=due_on, sort=sort)
+    text = _clean_title(title, "title", "请填写专题名称")
+    with transaction.atomic():
+        locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        _may_edit(locked, actor)
+        if locked.status == Topic.Status.CLOSED:
+            raise ValidationError("专题已销号，不能再修改")
+        wanted = {
+            "title": text,
+            "description": description.strip(),
+            "owner": getattr(owner, "pk", None),
+            "leader": getattr(leader, "pk", None),
+            "department": getattr(department, "pk", None),
+        }
+        before = {f: getattr(locked, f if f in ("title", "description") else f"{f}_id") for f in _TOPIC_FIELDS}
+        changed = {f: [before[f], wanted[f]] for f in _TOPIC_FIELDS if before[f] != wanted[f]}
+        if not changed:
+            return locked
+        if {"owner", "leader"} & changed.keys():
+            _require(actor, TOPIC_ROLES, "只有督办员、领导或管理员可以更换责任人或包案领导")
+        locked.title, locked.description = text, description.strip()
+        locked.owner, locked.leader, locked.department = owner, leader, department
+        locked.save(update_fields=["title", "description", "owner", "leader", "department"])
+        _audit("topic_updated", actor=actor, now=now or timezone.now(), topic=locked, payload={"changed": changed})
+    return locked
+
+
+def add_milestone(
+    topic: Topic, title: str, *, by: Any, due_on: dt.date | None = None, now: dt.datetime | None = None
+) -> Milestone:
+    actor = wf.Actor.of(by)
+    _may_edit(topic, actor)
+    text = _clean_title(title, "title", "请填写节点名称")
+    with transaction.atomic():
+        locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        _may_edit(locked, actor)
+        if locked.status == Topic.Status.CLOSED:
+            raise ValidationError("专题已销号，不能再增加节点")
+        sort = locked.milestones.count()
+        milestone = Milestone.objects.create(topic=locked, title=text, due_on=due_on, sort=sort)
+        _audit(
+            "milestone_added",
+            actor=actor,
+            now=now or timezone.now(),
+            topic=locked,
+            reason=text,
+            payload={"milestone_id": milestone.pk, "due_on": due_on.isoformat() if due_on else None},
+        )
+    return milestone
 
 
 def _may_edit(topic: Topic, actor: wf.Actor) -> None:
@@ -79,20 +187,40 @@ def _may_edit(topic: Topic, actor: wf.Actor) -> None:
 
 
 def complete_milestone(milestone: Milestone, *, by: Any, note: str = "", now: dt.datetime | None = None) -> Milestone:
+    """Mark a step done (once: completing a done step changes nothing and writes nothing)."""
     actor = wf.Actor.of(by)
-    _may_edit(milestone.topic, actor)
-    if milestone.done_at is None:
-        milestone.done_at = now or timezone.now()
-        milestone.done_note = note
-        milestone.save(update_fields=["done_at", "done_note"])
-    return milestone
+    with transaction.atomic():
+        locked = Milestone.objects.select_for_update().select_related("topic").get(pk=milestone.pk)
+        _may_edit(locked.topic, actor)
+        if locked.done_at is not None:
+            return locked
+        if locked.topic.status == Topic.Status.CLOSED:
+            raise ValidationError("专题已销号")
+        locked.done_at = now or timezone.now()
+        locked.done_note = note.strip()
+        locked.save(update_fields=["done_at", "done_note"])
+        _audit(
+            "milestone_completed", actor=actor, now=locked.done_at, topic=locked.topic, reason=locked.done_note,
+            payload={"milestone_id": locked.pk, "title": locked.title},
+        )
+    return locked
 
 
-def link_appeal(topic: Topic, appeal: Appeal, *, by: Any) -> None:
+def link_appeal(topic: Topic, appeal: Appeal, *, by: Any, now: dt.datetime | None = None) -> bool:
+    """纳入专题: audited on the appeal's timeline. Returns False (and writes nothing) if already linked."""
     actor = wf.Actor.of(by)
-    _may_edit(topic, actor)
-    topic.appeals.add(appeal)
-    wf.record_note(appeal, by=actor, kind="topic_link", reason=f"纳入疑难专题“{topic.title}”", payload={"topic_id": topic.pk})
+    with transaction.atomic():
+        locked = Topic.objects.select_for_update().get(pk=topic.pk)
+        _may_edit(locked, actor)
+        if locked.status == Topic.Status.CLOSED:
+            raise ValidationError("专题已销号，不能再关联诉求")
+        if locked.appeals.filter(pk=appeal.pk).exists():
+            return False
+        locked.appeals.add(appeal)
+        wf.record_note(
+            appeal, by=actor, kind="topic_link", reason=f"纳入疑难专题“{locked.title}”", payload={"topic_id": locked.pk}, now=now
+        )
+    return True
 
 
 def close_out(topic: Topic, *, by: Any, note: str = "", now: dt.datetime | None = None) -> Topic:
@@ -115,6 +243,7 @@ def close_out(topic: Topic, *, by: Any, note: str = "", now: dt.datetime | None 
         locked.close_note = note
         locked.status = Topic.Status.CLOSED
         locked.save()
+        _audit("topic_closed_out", actor=actor, now=moment, topic=locked, reason=note)
     return locked
 
 
@@ -166,16 +295,92 @@ def record_engagement(
     host: str = "",
     place: str = "",
     notes: str = "",
+    now: dt.datetime | None = None,
 ) -> Engagement:
     """政企早餐会 / 社情民意联系日, on a topic from that year's list."""
     actor = wf.Actor.of(by)
     _require(actor, ENGAGEMENT_ROLES, "您没有登记活动的权限")
+    _check_engagement(kind, date, topic)
+    with transaction.atomic():
+        event = Engagement.objects.create(kind=kind, date=date, topic=topic, host=host.strip(), place=place.strip(), notes=notes.strip())
+        invited = list(enterprises)
+        event.enterprises.set(invited)
+        _audit(
+            "engagement_recorded",
+            actor=actor,
+            now=now or timezone.now(),
+            engagement=event,
+            reason=str(event),
+            payload={"enterprises": [e.pk for e in invited]},
+        )
+        for appeal in appeals:
+            add_engagement_appeal(event, appeal, by=actor, now=now)
+    return event
+
+
+def _check_engagement(kind: str, date: dt.date, topic: AnnualTopic) -> None:
     if kind not in Engagement.Kind.values:
         raise ValidationError({"kind": ["活动类型无效"]})
     if topic.year != date.year:
         raise ValidationError({"topic": [f"主题须选自 {date.year} 年度主题清单"]})
+
+
+def update_engagement(
+    event: Engagement,
+    *,
+    by: Any,
+    kind: str,
+    date: dt.date,
+    topic: AnnualTopic,
+    enterprises: Iterable[Enterprise] = (),
+    host: str = "",
+    place: str = "",
+    notes: str = "",
+    now: dt.datetime | None = None,
+) -> Engagement:
+    """修改活动记录 (the appeals raised there are added one by one with ``add_engagement_appeal``)."""
+    actor = wf.Actor.of(by)
+    _require(actor, ENGAGEMENT_ROLES, "您没有登记活动的权限")
+    _check_engagement(kind, date, topic)
     with transaction.atomic():
-        event = Engagement.objects.create(kind=kind, date=date, topic=topic, host=host, place=place, notes=notes)
-        event.enterprises.set(list(enterprises))
-        event.appeals.set(list(appeals))
-    return event
+        locked = Engagement.objects.select_for_update().get(pk=event.pk)
+        wanted: dict[str, Any] = {
+            "kind": kind, "date": date, "topic_id": topic.pk, "host": host.strip(), "place": place.strip(), "notes": notes.strip()
+        }
+        changed = {f: [_plain(getattr(locked, f)), _plain(v)] for f, v in wanted.items() if getattr(locked, f) != v}
+        invited = sorted(e.pk for e in enterprises)
+        before = sorted(locked.enterprises.values_list("pk", flat=True))
+        if invited != before:
+            changed["enterprises"] = [before, invited]
+        if not changed:
+            return locked
+        for f, v in wanted.items():
+            setattr(locked, f, v)
+        locked.save()
+        locked.enterprises.set(invited)
+        _audit("engagement_updated", actor=actor, now=now or timezone.now(), engagement=locked, payload={"changed": changed})
+    return locked
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def add_engagement_appeal(event: Engagement, appeal: Appeal, *, by: Any, now: dt.datetime | None = None) -> bool:
+    """现场提出的诉求: audited on the appeal's timeline. Returns False (and writes nothing) if already recorded."""
+    actor = wf.Actor.of(by)
+    _require(actor, ENGAGEMENT_ROLES, "您没有登记活动的权限")
+    with transaction.atomic():
+        locked = Engagement.objects.select_for_update().select_related("topic").get(pk=event.pk)
+        if locked.appeals.filter(pk=appeal.pk).exists():
+            return False
+        locked.appeals.add(appeal)
+        wf.record_note(
+            appeal,
+            by=actor,
+            kind="engagement_link",
+            reason=f"{locked.date:%Y-%m-%d}{locked.get_kind_display()}现场提出",
+            payload={"engagement_id": locked.pk},
+            now=now,
+        )
+    return True

@@ -1,4 +1,4 @@
-"""Pages: the accountability desk, the notification centre, the citizen's rating link, topics, events.
+"""Pages: the accountability desk, the notification centre, the citizen's rating link, topics and their forms, events.
 
 Views parse and authorize, then call the actions; they never write appeals directly.
 """
@@ -13,14 +13,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from minyi.accountability import notifications as inbox
 from minyi.accountability import ratings, services, topics
+from minyi.accountability.forms import AppealNumberForm, EngagementForm, MilestoneForm, NewTopicForm, TopicForm
 from minyi.accountability.models import Engagement, ReturnRecord, SupervisionOrder, Topic
 from minyi.appeals.models import Satisfaction
+from minyi.appeals.queries import visible_to
 from minyi.core.roles import department_ids_of, sees_all
 from minyi.workflow.machine import TransitionError
 from minyi.workflow.services import ActionForbidden
@@ -106,31 +109,143 @@ def respond(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("accountability:dashboard")
 
 
+def _form_errors(form: forms.Form, exc: ValidationError) -> None:
+    """An action's ValidationError onto the form: field errors where the form has the field, the rest on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, gettext(error))
+    else:
+        for error in exc.messages:
+            form.add_error(None, gettext(error))
+
+
+def _forbidden(message: str) -> HttpResponse:
+    return HttpResponseForbidden(gettext(message))
+
+
+# ----- 疑难专题 ---------------------------------------------------------------------
+
+
 @login_required
 def topic_list(request: HttpRequest) -> HttpResponse:
     rows = [{"topic": t, "progress": topics.progress(t)} for t in Topic.objects.select_related("owner", "leader", "department")]
-    return render(request, "accountability/topics.html", {"rows": rows})
+    return render(request, "accountability/topics.html", {"rows": rows, "can_create": topics.may_create_topic(request.user)})
+
+
+@login_required
+def topic_new(request: HttpRequest) -> HttpResponse:
+    if not topics.may_create_topic(request.user):
+        return _forbidden("只有督办员、领导或管理员可以设立专题")
+    if request.method != "POST":
+        form = NewTopicForm(initial={"owner": request.user.pk})
+        return render(request, "accountability/topic_form.html", {"form": form})
+    form = NewTopicForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            topic = topics.create_topic(
+                data["title"],
+                owner=data["owner"],
+                leader=data["leader"],
+                by=request.user,
+                description=data["description"],
+                department=data["department"],
+                milestones=data["milestones"],
+            )
+        except ActionForbidden as exc:
+            return _forbidden(exc.message)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, gettext("专题已设立"))
+            return redirect("accountability:topic", topic_id=topic.pk)
+    return render(request, "accountability/topic_form.html", {"form": form}, status=400)
+
+
+@login_required
+def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
+    topic = get_object_or_404(Topic, pk=topic_id)
+    if not topics.may_edit_topic(topic, request.user):
+        return _forbidden("只有专题责任人、包案领导或督办员可以修改专题")
+    if topic.status == Topic.Status.CLOSED:
+        messages.error(request, gettext("专题已销号，不能再修改"))
+        return redirect("accountability:topic", topic_id=topic.pk)
+    people = {"owner_id": topic.owner_id, "leader_id": topic.leader_id}
+    if request.method != "POST":
+        initial = {
+            "title": topic.title,
+            "description": topic.description,
+            "department": topic.department_id,
+            "owner": topic.owner_id,
+            "leader": topic.leader_id,
+        }
+        return render(request, "accountability/topic_form.html", {"form": TopicForm(initial=initial, **people), "topic": topic})
+    form = TopicForm(request.POST, **people)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            topics.update_topic(
+                topic,
+                by=request.user,
+                title=data["title"],
+                description=data["description"],
+                owner=data["owner"],
+                leader=data["leader"],
+                department=data["department"],
+            )
+        except ActionForbidden as exc:
+            return _forbidden(exc.message)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, gettext("专题已保存"))
+            return redirect("accountability:topic", topic_id=topic.pk)
+    return render(request, "accountability/topic_form.html", {"form": form, "topic": topic}, status=400)
 
 
 @login_required
 def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = get_object_or_404(Topic.objects.select_related("owner", "leader", "department"), pk=topic_id)
+    milestone_form, link_form = MilestoneForm(prefix="m"), AppealNumberForm(prefix="a")
     if request.method == "POST":
         action: Any = request.POST.get("action")
+        if action in ("milestone", "add_milestone", "link_appeal") and not topics.may_edit_topic(topic, request.user):
+            return _forbidden("只有专题责任人、包案领导或督办员可以修改专题")
         try:
             if action == "close_out":
                 topics.close_out(topic, by=request.user, note=request.POST.get("note", ""))
-                messages.success(request, "专题已销号")
+                messages.success(request, gettext("专题已销号"))
             elif action == "milestone":
                 milestone = get_object_or_404(topic.milestones, pk=request.POST.get("milestone"))
                 topics.complete_milestone(milestone, by=request.user, note=request.POST.get("note", ""))
-                messages.success(request, "节点已完成")
+                messages.success(request, gettext("节点已完成"))
+            elif action == "add_milestone":
+                milestone_form = MilestoneForm(request.POST, prefix="m")
+                if milestone_form.is_valid():
+                    data = milestone_form.cleaned_data
+                    topics.add_milestone(topic, data["title"], due_on=data["due_on"], by=request.user)
+                    messages.success(request, gettext("节点已增加"))
+            elif action == "link_appeal":
+                link_form = AppealNumberForm(request.POST, prefix="a")
+                if link_form.is_valid():
+                    appeal = visible_to(request.user).filter(number=link_form.cleaned_data["number"].strip()).first()
+                    if appeal is None:
+                        link_form.add_error("number", gettext("找不到该诉求编号"))
+                    elif topics.link_appeal(topic, appeal, by=request.user):
+                        messages.success(request, gettext("诉求 %(number)s 已纳入专题") % {"number": appeal.number})
+                    else:
+                        messages.info(request, gettext("诉求 %(number)s 已在专题中") % {"number": appeal.number})
         except ActionForbidden as exc:
-            return HttpResponseForbidden(exc.message)
+            return _forbidden(exc.message)
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        return redirect("accountability:topic", topic_id=topic.pk)
+            if action in ("add_milestone", "link_appeal"):
+                _form_errors(link_form if action == "link_appeal" else milestone_form, exc)
+            else:
+                for message in exc.messages:
+                    messages.error(request, gettext(message))
+        if not (milestone_form.errors or link_form.errors):
+            return redirect("accountability:topic", topic_id=topic.pk)
     return render(
         request,
         "accountability/topic.html",
@@ -139,11 +254,105 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
             "progress": topics.progress(topic),
             "milestones": topic.milestones.all(),
             "appeals": topic.appeals.select_related("department").order_by("-created_at")[:100],
+            "can_edit": topics.may_edit_topic(topic, request.user),
+            "milestone_form": milestone_form,
+            "link_form": link_form,
+            "audit": topic.audit.order_by("-id")[:50],
         },
+        status=400 if milestone_form.errors or link_form.errors else 200,
     )
+
+
+# ----- 政企早餐会 / 社情民意联系日 ------------------------------------------------------
 
 
 @login_required
 def engagement_list(request: HttpRequest) -> HttpResponse:
     events = Engagement.objects.select_related("topic").prefetch_related("enterprises", "appeals")[:100]
-    return render(request, "accountability/engagements.html", {"events": events})
+    return render(request, "accountability/engagements.html", {"events": events, "can_record": topics.may_record_engagement(request.user)})
+
+
+@login_required
+def engagement_new(request: HttpRequest) -> HttpResponse:
+    if not topics.may_record_engagement(request.user):
+        return _forbidden("您没有登记活动的权限")
+    if request.method != "POST":
+        return render(request, "accountability/engagement_form.html", {"form": EngagementForm()})
+    form = EngagementForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = topics.record_engagement(
+                data["kind"],
+                data["date"],
+                data["topic"],
+                by=request.user,
+                enterprises=data["enterprises"],
+                host=data["host"],
+                place=data["place"],
+                notes=data["notes"],
+            )
+        except ActionForbidden as exc:
+            return _forbidden(exc.message)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, gettext("活动已登记，可继续录入现场提出的诉求"))
+            return redirect("accountability:engagement", event_id=event.pk)
+    return render(request, "accountability/engagement_form.html", {"form": form}, status=400)
+
+
+@login_required
+def engagement_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    """Edit an event and record the appeals raised there (by number)."""
+    event = get_object_or_404(Engagement.objects.select_related("topic"), pk=event_id)
+    if not topics.may_record_engagement(request.user):
+        return _forbidden("您没有登记活动的权限")
+    initial = {
+        "kind": event.kind,
+        "date": event.date,
+        "topic": event.topic_id,
+        "host": event.host,
+        "place": event.place,
+        "notes": event.notes,
+        "enterprises": list(event.enterprises.values_list("pk", flat=True)),
+    }
+    form, link_form = EngagementForm(initial=initial), AppealNumberForm(prefix="a")
+    action = request.POST.get("action") if request.method == "POST" else None
+    try:
+        if action == "save":
+            form = EngagementForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                fields = {k: data[k] for k in ("kind", "date", "topic", "enterprises", "host", "place", "notes")}
+                topics.update_engagement(event, by=request.user, **fields)
+                messages.success(request, gettext("活动记录已保存"))
+        elif action == "appeal":
+            link_form = AppealNumberForm(request.POST, prefix="a")
+            if link_form.is_valid():
+                appeal = visible_to(request.user).filter(number=link_form.cleaned_data["number"].strip()).first()
+                if appeal is None:
+                    link_form.add_error("number", gettext("找不到该诉求编号"))
+                elif topics.add_engagement_appeal(event, appeal, by=request.user):
+                    messages.success(request, gettext("已录入现场诉求 %(number)s") % {"number": appeal.number})
+                else:
+                    messages.info(request, gettext("诉求 %(number)s 已录入过") % {"number": appeal.number})
+    except ActionForbidden as exc:
+        return _forbidden(exc.message)
+    except ValidationError as exc:
+        _form_errors(link_form if action == "appeal" else form, exc)
+    invalid = bool(form.errors or link_form.errors)
+    if action and not invalid:
+        return redirect("accountability:engagement", event_id=event.pk)
+    return render(
+        request,
+        "accountability/engagement.html",
+        {
+            "event": event,
+            "form": form,
+            "link_form": link_form,
+            "appeals": event.appeals.select_related("department").order_by("-created_at"),
+            "audit": event.audit.order_by("-id")[:50],
+        },
+        status=400 if invalid else 200,
+    )

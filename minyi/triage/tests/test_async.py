@@ -155,3 +155,15 @@ def test_backfill_command_reports_what_it_stored(installed: Path, people: dict[s
         Command(stdout=out, stderr=err).run_from_argv(["minyi", "triage", "backfill", "--no-progress"])
     assert "已补算建议 1 件，仍缺 0 件" in out.getvalue()
     assert not tasks.missing().exists()
+
+
+def test_help_lists_the_library_commands_and_ours() -> None:
+    from minyi.triage.management.commands.triage import Command
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as done:
+        Command(stdout=out, stderr=err).run_from_argv(["minyi", "triage", "--help"])
+    assert done.value.code == 0
+    text = out.getvalue()
+    assert "{train,eval,predict,duplicates}" in text
+    assert "minyi triage backfill" in text and "--from-db" in text

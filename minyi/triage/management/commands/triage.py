@@ -23,6 +23,15 @@ class Command(BaseCommand):
         args = list(argv[2:])
         if args and args[0] == "backfill":
             sys.exit(self.backfill(args[1:]))
+        if args in (["-h"], ["--help"]):
+            self.stdout.write(cli.build_parser().format_help())
+            self.stdout.write(
+                "\nminyi triage backfill [--limit N] [--no-progress]\n"
+                "  为缺少建议的待派单诉求补算建议 / store suggestions on waiting appeals that have none\n"
+                "minyi triage train --from-db ...\n"
+                "  另用数据库中的派单纠正作训练样本 / also learn from dispatchers' corrections in the database\n"
+            )
+            sys.exit(0)
         from_db = "--from-db" in args
         if from_db:
             args.remove("--from-db")
