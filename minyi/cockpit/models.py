@@ -3,8 +3,8 @@
 ``AppealFact`` is one narrow row per appeal: its dimensions, its days (受理/交办/办结) and
 the flags the KPI formulas count. ``DailyRollup`` sums facts per
 day × department × category × grid × channel × kind. Cockpit queries read only
-``DailyRollup``; a refresh re-derives the facts of changed appeals and recomputes the
-rollup rows of the days they touch (see :mod:`minyi.cockpit.rollup`).
+``DailyRollup``; a refresh re-derives the facts of changed appeals and applies the
+difference to the rollup cells they touch (see :mod:`minyi.cockpit.rollup`).
 
 Dimension columns are plain integers (ids of directory rows, 0 for "none") so the
 unique key works on every database and rebuilds do not fight foreign-key checks.
@@ -108,6 +108,12 @@ class DailyRollup(models.Model):
         verbose_name = "日汇总"
         verbose_name_plural = "日汇总"
         constraints = [models.UniqueConstraint(fields=["cube", "day", *DIMENSIONS], name="cockpit_rollup_key")]
+        indexes = [
+            # Drill-down within one department (``summed(cube, period, …, department_id=…)``):
+            # two equalities then the day range, so the scan reads only that department's rows.
+            # The unique key above leads with (cube, day) and would read every department's.
+            models.Index(fields=["cube", "department_id", "day"], name="cockpit_rollup_cube_dept_day"),
+        ]
 
 
 MEASURES = ("dispatched_flow", "closed_flow", *COUNT_FIELDS)

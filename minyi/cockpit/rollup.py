@@ -4,15 +4,20 @@
 minute from cron or a systemd timer). It finds the appeals changed since the last run
 through indexed columns only — new audit rows (``AuditEvent.id``), new appeals
 (``Appeal.id``) and reply deadlines that passed (``Appeal.reply_due_at``) — re-derives
-their facts, and recomputes the rollup rows of every day those facts touch, old and new.
-Each refresh is one transaction. ``rebuild()`` (``minyi cockpit rebuild``) recomputes
-everything from the appeal table; run it after bulk edits made outside the actions.
+their facts, and applies the difference to the rollup: the changed appeals' sums under
+their old facts are subtracted and the sums under their new facts added, cell by cell
+(``INSERT … ON CONFLICT DO UPDATE``), and cells left empty are deleted. Its cost follows
+the number of changed appeals, not the size of the days they touch. This holds because
+the rollup is always exactly the sum of the facts (what ``rebuild`` writes); tests check
+that refresh and rebuild agree. Each refresh is one transaction. ``rebuild()`` (``minyi
+cockpit rebuild``) recomputes everything from the appeal table; run it after bulk edits
+made outside the actions, and after changing ``MINYI_COCKPIT_CUBES``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -26,6 +31,7 @@ from minyi.workflow.machine import OPEN_STATES, State
 from minyi.workflow.models import AuditEvent
 
 CHUNK = 5000
+UPSERT_ROWS = 400  # rows per INSERT … ON CONFLICT (× 33 parameters, under SQLite's limit)
 _OPEN = frozenset(s.value for s in OPEN_STATES)
 _ANSWERED = frozenset({State.REPLIED.value, State.PENDING_CALLBACK.value})
 
@@ -91,26 +97,35 @@ def make_fact(row: dict[str, Any], trees: _Trees, now: dt.datetime) -> AppealFac
     )
 
 
-# Each measure of a cohort row as a SQL expression over one fact row (0 or 1).
-_COHORT_SQL: dict[str, str] = {
-    "created": "1",
-    "dispatched": "CASE WHEN dispatched_day IS NOT NULL THEN 1 ELSE 0 END",
-    "claimed_on_time": "CASE WHEN claimed_on_time THEN 1 ELSE 0 END",
-    "closed": f"CASE WHEN status = '{State.CLOSED.value}' THEN 1 ELSE 0 END",
-    "open": "CASE WHEN is_open THEN 1 ELSE 0 END",
-    "overdue": "CASE WHEN overdue THEN 1 ELSE 0 END",
-    "rated": "CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END",
-    **{f"sat_{n}": f"CASE WHEN satisfaction = {n} THEN 1 ELSE 0 END" for n in range(1, 6)},
-    "called_back": "CASE WHEN resolved IS NOT NULL THEN 1 ELSE 0 END",
-    "resolved": "CASE WHEN resolved THEN 1 ELSE 0 END",
-    "closed_with_due": "CASE WHEN closed_on_time IS NOT NULL THEN 1 ELSE 0 END",
-    "closed_on_time": "CASE WHEN closed_on_time THEN 1 ELSE 0 END",
-    "returned": "CASE WHEN returned THEN 1 ELSE 0 END",
-    "reopened": "CASE WHEN reopened THEN 1 ELSE 0 END",
-    "bad_rated": "CASE WHEN bad_rated THEN 1 ELSE 0 END",
-    "bad_rating_called_back": "CASE WHEN bad_rating_called_back THEN 1 ELSE 0 END",
+# Each measure of a cohort row over one fact, 0 or 1: as SQL for ``rebuild`` and as Python
+# for ``refresh``, side by side so that they are changed together (tests check they agree).
+_CLOSED = State.CLOSED.value
+
+
+def _rated(level: int) -> Callable[[AppealFact], bool]:
+    return lambda f: f.satisfaction == level
+
+
+_COHORT: dict[str, tuple[str, Callable[[AppealFact], bool]]] = {
+    "created": ("1", lambda f: True),
+    "dispatched": ("CASE WHEN dispatched_day IS NOT NULL THEN 1 ELSE 0 END", lambda f: f.dispatched_day is not None),
+    "claimed_on_time": ("CASE WHEN claimed_on_time THEN 1 ELSE 0 END", lambda f: bool(f.claimed_on_time)),
+    "closed": (f"CASE WHEN status = '{_CLOSED}' THEN 1 ELSE 0 END", lambda f: f.status == _CLOSED),
+    "open": ("CASE WHEN is_open THEN 1 ELSE 0 END", lambda f: bool(f.is_open)),
+    "overdue": ("CASE WHEN overdue THEN 1 ELSE 0 END", lambda f: bool(f.overdue)),
+    "rated": ("CASE WHEN satisfaction IS NOT NULL THEN 1 ELSE 0 END", lambda f: f.satisfaction is not None),
+    **{f"sat_{n}": (f"CASE WHEN satisfaction = {n} THEN 1 ELSE 0 END", _rated(n)) for n in range(1, 6)},
+    "called_back": ("CASE WHEN resolved IS NOT NULL THEN 1 ELSE 0 END", lambda f: f.resolved is not None),
+    "resolved": ("CASE WHEN resolved THEN 1 ELSE 0 END", lambda f: bool(f.resolved)),
+    "closed_with_due": ("CASE WHEN closed_on_time IS NOT NULL THEN 1 ELSE 0 END", lambda f: f.closed_on_time is not None),
+    "closed_on_time": ("CASE WHEN closed_on_time THEN 1 ELSE 0 END", lambda f: bool(f.closed_on_time)),
+    "returned": ("CASE WHEN returned THEN 1 ELSE 0 END", lambda f: bool(f.returned)),
+    "reopened": ("CASE WHEN reopened THEN 1 ELSE 0 END", lambda f: bool(f.reopened)),
+    "bad_rated": ("CASE WHEN bad_rated THEN 1 ELSE 0 END", lambda f: bool(f.bad_rated)),
+    "bad_rating_called_back": ("CASE WHEN bad_rating_called_back THEN 1 ELSE 0 END", lambda f: bool(f.bad_rating_called_back)),
 }
-assert set(_COHORT_SQL) == set(COUNT_FIELDS)
+assert set(_COHORT) == set(COUNT_FIELDS)
+_COHORT_SQL = {m: sql for m, (sql, _) in _COHORT.items()}
 _MEASURES = ("dispatched_flow", "closed_flow", *COUNT_FIELDS)
 
 
@@ -145,23 +160,66 @@ def _cube_sql(cube: str, dims: tuple[str, ...], day_filter: str) -> str:
     )
 
 
-def _write_rollups(days: Sequence[dt.date] | None) -> int:
-    """Replace the rollup rows of ``days`` (of every day if None), all cubes, in SQL."""
+def _write_rollups() -> int:
+    """Replace every rollup row, all cubes, in SQL (rebuild)."""
     written = 0
-    day_lists = [None] if days is None else [list(days[i : i + 200]) for i in range(0, len(days), 200)]
+    DailyRollup.objects.all().delete()
     with connection.cursor() as cur:
-        for window in day_lists:
-            if window is None:
-                DailyRollup.objects.all().delete()
-                day_filter, params = "{col} IS NOT NULL", []
-            else:
-                DailyRollup.objects.filter(day__in=window).delete()
-                day_filter = "{col} IN (" + ", ".join(["%s"] * len(window)) + ")"
-                params = window
-            for cube, dims in cubes().items():
-                cur.execute(_cube_sql(cube, dims, day_filter), params * 3)
-                written += max(cur.rowcount, 0)
+        for cube, dims in cubes().items():
+            cur.execute(_cube_sql(cube, dims, "{col} IS NOT NULL"), [])
+            written += max(cur.rowcount, 0)
     return written
+
+
+Cell = tuple[Any, ...]  # (cube, day, *DIMENSIONS): the unique key of a rollup row
+
+
+def _add_cells(facts: Iterable[AppealFact], sign: int, into: dict[Cell, list[int]]) -> None:
+    """Add ``sign`` × what these facts contribute to each rollup cell (as ``rebuild`` sums them) to ``into``."""
+    width = len(_MEASURES)
+    dispatched_flow, closed_flow = [1] + [0] * (width - 1), [0, 1] + [0] * (width - 2)
+    kept = cubes().items()
+    for f in facts:
+        cohort = [0, 0, *(int(_COHORT[m][1](f)) for m in COUNT_FIELDS)]
+        parts = [(f.created_day, cohort), (f.dispatched_day, dispatched_flow), (f.closed_day, closed_flow)]
+        for cube, dims in kept:
+            key = tuple(getattr(f, d) if d in dims else ("" if d == "kind" else 0) for d in DIMENSIONS)
+            for day, measures in parts:
+                if day is None:
+                    continue
+                acc = into.setdefault((cube, day, *key), [0] * width)
+                for i, v in enumerate(measures):
+                    acc[i] += sign * v
+
+
+def _apply_delta(delta: dict[Cell, list[int]]) -> int:
+    """Add ``delta`` to the rollup cell by cell; delete the cells it empties. Returns the cells changed."""
+    rollup = DailyRollup._meta.db_table
+    changed = [(cell, d) for cell, d in delta.items() if any(d)]
+    if not changed:
+        return 0
+    key = ("cube", "day", *DIMENSIONS)
+    cols = (*key, *_MEASURES)
+    row = "(" + ", ".join(["%s"] * len(cols)) + ")"
+    upsert = (
+        f"INSERT INTO {rollup} ({', '.join(cols)}) VALUES {{values}} "  # noqa: S608 (fixed names; values are parameters)
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET " + ", ".join(f"{m} = {rollup}.{m} + EXCLUDED.{m}" for m in _MEASURES)
+    )
+    # Every row the rebuild writes has a 受理, 交办 or 办结 in it; a cell left with none of
+    # them is empty (a cohort measure counts only appeals received there) and goes.
+    heads = [_MEASURES.index(m) for m in ("created", "dispatched_flow", "closed_flow")]
+    drop = (
+        f"DELETE FROM {rollup} WHERE {' AND '.join(f'{k} = %s' for k in key)} "  # noqa: S608 (fixed names; values are parameters)
+        "AND created = 0 AND dispatched_flow = 0 AND closed_flow = 0"
+    )
+    with connection.cursor() as cur:
+        for i in range(0, len(changed), UPSERT_ROWS):
+            chunk = changed[i : i + UPSERT_ROWS]
+            cur.execute(upsert.format(values=", ".join([row] * len(chunk))), [v for cell, d in chunk for v in (*cell, *d)])
+        shrunk = [cell for cell, d in changed if any(d[i] < 0 for i in heads)]
+        if shrunk:
+            cur.executemany(drop, shrunk)
+    return len(changed)
 
 
 def _facts_sql(vendor: str) -> str:
@@ -210,22 +268,27 @@ def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
         yield batch
 
 
-def refresh_appeals(appeal_ids: Iterable[int], now: dt.datetime | None = None) -> set[dt.date]:
-    """Re-derive the facts of these appeals and recompute the days they touch."""
+def refresh_appeals(appeal_ids: Iterable[int], now: dt.datetime | None = None) -> tuple[set[dt.date], int]:
+    """Re-derive the facts of these appeals and apply the difference to the rollup.
+
+    Returns the days touched (old and new facts) and the number of rollup cells changed.
+    """
     now = now or timezone.now()
     trees = _Trees()
     days: set[dt.date] = set()
+    cells = 0
     for batch in _chunks(sorted(set(appeal_ids))):
-        for old in AppealFact.objects.filter(appeal_id__in=batch).values_list("created_day", "dispatched_day", "closed_day"):
-            days.update(d for d in old if d is not None)
+        old = list(AppealFact.objects.filter(appeal_id__in=batch))
         facts = [make_fact(row, trees, now) for row in Appeal.objects.filter(id__in=batch).values(*APPEAL_FIELDS)]
+        delta: dict[Cell, list[int]] = {}
+        _add_cells(old, -1, delta)
+        _add_cells(facts, +1, delta)
         AppealFact.objects.filter(appeal_id__in=batch).delete()
         AppealFact.objects.bulk_create(facts)
-        for f in facts:
+        cells += _apply_delta(delta)
+        for f in (*old, *facts):
             days.update(d for d in (f.created_day, f.dispatched_day, f.closed_day) if d is not None)
-    if days:
-        _write_rollups(sorted(days))
-    return days
+    return days, cells
 
 
 @transaction.atomic
@@ -242,10 +305,10 @@ def refresh(now: dt.datetime | None = None) -> dict[str, int]:
     if state.refreshed_at is not None:
         # Deadlines that passed since the last run turn open appeals overdue with no write.
         changed.update(Appeal.objects.filter(reply_due_at__gt=state.refreshed_at, reply_due_at__lte=now).values_list("id", flat=True))
-    days = refresh_appeals(changed, now)
+    days, cells = refresh_appeals(changed, now)
     state.last_audit_id, state.last_appeal_id, state.refreshed_at = audit_hi, appeal_hi, now
     state.save()
-    return {"appeals": len(changed), "days": len(days)}
+    return {"appeals": len(changed), "days": len(days), "cells": cells}
 
 
 @transaction.atomic
@@ -264,7 +327,7 @@ def rebuild(now: dt.datetime | None = None, progress: Any = None) -> dict[str, i
     facts = AppealFact.objects.count()
     if progress:
         progress(facts)
-    rows = _write_rollups(None)
+    rows = _write_rollups()
     state.last_audit_id, state.last_appeal_id, state.refreshed_at, state.rebuilt_at = audit_hi, appeal_hi, now, now
     state.save()
     return {"facts": facts, "rollup_rows": rows}

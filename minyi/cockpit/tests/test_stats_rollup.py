@@ -122,7 +122,7 @@ def test_incremental_refresh_follows_actions_and_deadlines(scenario: dict[str, A
     later = DAY + dt.timedelta(hours=1)
     with time_machine.travel(later, tick=False):
         wf.perform(scenario["a3"], Event.CLAIM, by=people["admin"], now=later)
-        assert rollup.refresh() == {"appeals": 1, "days": 1}
+        assert rollup.refresh() == {"appeals": 1, "days": 1, "cells": 6}  # a3: one cell per cube
     zjj = {r["unit"].code: r for r in queries.ranking(MARCH)}["zjj"]
     assert zjj["rates"]["response"] == 0.6667  # a1 and now a3 of a1 a2 a3
     # Nothing changed: nothing to do.
