@@ -62,7 +62,12 @@ def build_parser(prog: str = "minyi triage") -> argparse.ArgumentParser:
     p_train.add_argument("--champion", metavar="MODEL", help="current model to beat (default: --out if it exists)")
     p_train.add_argument("--target-precision", type=float, default=0.98)
     p_train.add_argument("--val-fraction", type=float, default=0.2)
-    p_train.add_argument("--refit", action="store_true", help="retrain the promoted model on all rows, validation included")
+    p_train.add_argument(
+        "--refit",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="retrain the promoted model on all rows, validation included (default; --no-refit keeps the model that was validated)",
+    )
     p_train.add_argument("--seed", type=int, default=0)
 
     p_eval = sub.add_parser("eval", help="evaluate a model on labelled CSV")

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 
-from .model import TriageModel, fit_model
+from .model import TriageModel, fit_model, text_hashes
 
 __all__ = [
     "DataError",
@@ -175,6 +175,35 @@ def _split(texts: list[str], labels: list[str], fraction: float, seed: int) -> t
     return tr, va
 
 
+def _compare(
+    champion: TriageModel,
+    challenger: TriageModel,
+    val_texts: list[str],
+    val_labels: list[str],
+    challenger_f1: float,
+    min_compare: int,
+) -> tuple[float, float | None, str]:
+    """(challenger F1, champion F1, basis) on terms fair to both models."""
+    if champion.train_hashes is None:
+        # Written before models kept their training hashes: trained here
+        # without a refit, so it never saw these validation rows.
+        return challenger_f1, float(evaluate(champion, val_texts, val_labels, timing=False)["macro_f1"]), "same validation rows"
+    seen = np.isin(np.array([text_hashes([t])[0] for t in val_texts], dtype=np.uint64), champion.train_hashes)
+    unseen = np.flatnonzero(~seen)
+    if unseen.size == len(val_texts) or unseen.size >= min_compare:
+        texts = [val_texts[i] for i in unseen]
+        labels = [val_labels[i] for i in unseen]
+        ch = float(evaluate(challenger, texts, labels, timing=False)["macro_f1"])
+        cp = float(evaluate(champion, texts, labels, timing=False)["macro_f1"])
+        return ch, cp, f"{unseen.size} validation rows the champion never saw"
+    recorded = champion.metadata.get("metrics", {}).get("validation", {}).get("macro_f1")
+    if recorded is not None:
+        return challenger_f1, float(recorded), "its own validation score before its refit"
+    # No fair basis is left: score it where it trained, which flatters it.
+    cp = float(evaluate(champion, val_texts, val_labels, timing=False)["macro_f1"])
+    return challenger_f1, cp, "validation rows it trained on (favours the champion)"
+
+
 def train(
     texts: Iterable[str],
     labels: Iterable[str],
@@ -184,10 +213,11 @@ def train(
     champion_path: str | Path | None = None,
     val_fraction: float = 0.2,
     target_precision: float = 0.98,
-    refit: bool = False,
+    refit: bool = True,
     seed: int = 0,
     fit_kwargs: dict[str, Any] | None = None,
     echo: Callable[[str], None] = print,
+    min_compare: int = 100,
 ) -> TrainResult:
     """Train a challenger and promote it only if it is not worse.
 
@@ -196,10 +226,18 @@ def train(
     Both models are scored (macro-F1) on the same held-out split; the
     challenger is written to ``out_path`` (default: ``champion_path``) only
     when its score is >= the champion's.  The validation rows are chosen by
-    a stable hash of the text, so neither model has trained on them.
-    ``refit`` retrains the promoted model on all rows; it gains a little
-    accuracy but that model has then seen validation rows, which biases
-    later comparisons in its favour (promotion becomes more conservative).
+    a stable hash of the text, so the challenger has not trained on them.
+
+    ``refit`` (the default) retrains the promoted model on all rows, so the
+    served model learns from every example: on 附件2 a quarter more rows
+    was worth about +0.008 macro-F1 and +0.03 coverage.  Such a champion has
+    seen the validation rows, and scoring it there would flatter it.  A
+    model therefore keeps hashes of its training texts, and the comparison
+    uses the validation rows that the champion never saw when there are at
+    least ``min_compare`` of them (new data).  Otherwise (the same data
+    again, plus a few corrections) the champion's score is the one it
+    reached on its own validation rows before its refit, recorded in its
+    metadata.  The basis is printed.
     """
     all_texts = list(texts)
     all_labels = list(labels)
@@ -219,11 +257,12 @@ def train(
     ch_metrics = evaluate(challenger, val_texts, val_labels, timing=False)
     challenger_f1 = float(ch_metrics["macro_f1"])
     champion_f1: float | None = None
+    basis = "none"
     if champion_path is not None and Path(champion_path).is_file():
         champion = TriageModel.load(champion_path)
-        champion_f1 = float(evaluate(champion, val_texts, val_labels, timing=False)["macro_f1"])
+        challenger_f1, champion_f1, basis = _compare(champion, challenger, val_texts, val_labels, challenger_f1, min_compare)
     echo(f"challenger macro-F1 {challenger_f1:.4f} (validation n={len(va)})")
-    echo(f"champion   macro-F1 {champion_f1:.4f}" if champion_f1 is not None else "champion   macro-F1 - (none)")
+    echo(f"champion   macro-F1 {champion_f1:.4f} ({basis})" if champion_f1 is not None else "champion   macro-F1 - (none)")
     promoted = champion_f1 is None or challenger_f1 >= champion_f1
     final = challenger
     if promoted and refit:
@@ -235,6 +274,7 @@ def train(
         "coverage": ch_metrics["abstain"]["coverage"],
         "precision_at_threshold": ch_metrics["abstain"]["precision"],
         "champion_macro_f1": champion_f1,
+        "comparison": basis,
         "refit_on_all": bool(promoted and refit),
     }
     final.metadata.setdefault("metrics", {})["validation"] = validation

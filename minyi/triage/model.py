@@ -58,6 +58,7 @@ __all__ = [
     "data_fingerprint",
     "fit_model",
     "stacker_inputs",
+    "text_hashes",
 ]
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,18 @@ class Prediction:
     @property
     def confidence(self) -> float:
         return self.top[0].probability
+
+
+def text_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """Sorted unique 64-bit hashes of the normalised texts.
+
+    A model keeps them, so that a later champion/challenger comparison can
+    tell which validation rows the champion has already trained on.
+    """
+    from .normalize import normalize_text
+
+    raw = [int.from_bytes(hashlib.sha256(normalize_text(t).encode()).digest()[:8], "big") for t in texts]
+    return np.unique(np.array(raw, dtype=np.uint64))
 
 
 def data_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:
@@ -187,6 +200,7 @@ class TriageModel:
         certainty_W: FloatArray | None = None,
         certainty_b: float = 0.0,
         per_block: bool = False,
+        train_hashes: npt.NDArray[np.uint64] | None = None,
     ) -> None:
         self.classes = classes
         self.featurizer = featurizer
@@ -200,6 +214,8 @@ class TriageModel:
         self.certainty_W = certainty_W
         self.certainty_b = float(certainty_b)
         self.per_block = per_block
+        # None for files written before the hashes were kept.
+        self.train_hashes = train_hashes
         self._bounds = featurizer.bounds()
         # (features × heads·classes), C-contiguous: sparse @ dense needs a
         # contiguous right operand, and a transposed view would be copied
@@ -287,6 +303,8 @@ class TriageModel:
             arrays[f"head_b_{i}"] = bias
         arrays["meta_W"] = self.meta_W
         arrays["meta_b"] = self.meta_b
+        if self.train_hashes is not None:
+            arrays["train_hashes"] = self.train_hashes
         if self.certainty_W is not None:
             arrays["certainty_W"] = self.certainty_W
             arrays["certainty_b"] = np.array([self.certainty_b], dtype=np.float32)
@@ -334,6 +352,7 @@ class TriageModel:
             meta_W, meta_b = z["meta_W"].astype(np.float32), z["meta_b"].astype(np.float32)
             cert_W: FloatArray | None = None
             cert_b = 0.0
+            hashes = z["train_hashes"].astype(np.uint64) if "train_hashes" in z.files else None
             if "certainty_W" in z.files:
                 cert_W = z["certainty_W"].astype(np.float32)
                 cert_b = float(z["certainty_b"][0])
@@ -351,6 +370,7 @@ class TriageModel:
             cert_W,
             cert_b,
             per_block=bool(header.get("stack_blocks", False)),
+            train_hashes=hashes,
         )
 
 
@@ -462,4 +482,6 @@ def fit_model(
         "stack_blocks": stack_blocks,
         "metrics": {"oof_macro_f1": oof_f1, "oof_coverage": oof_cov},
     }
-    return TriageModel(classes, featurizer, fitted, meta_W, meta_b, threshold, metadata, cert_W, cert_b, per_block=stack_blocks)
+    return TriageModel(
+        classes, featurizer, fitted, meta_W, meta_b, threshold, metadata, cert_W, cert_b, per_block=stack_blocks, train_hashes=text_hashes(texts)
+    )
