@@ -6,13 +6,29 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State
 
 
 class ImmutableError(Exception):
     pass
+
+
+# Audit rows that are not state-machine events (notes, sweeps, reminders);
+# replay ignores them, the timeline still names them.
+NOTE_LABELS: dict[str, str] = {
+    "triage": gettext_noop("智能分析"),
+    "attach": gettext_noop("上传附件"),
+    "rating_link": gettext_noop("发送评价链接"),
+    "order_response": gettext_noop("督办单反馈"),
+    "topic_link": gettext_noop("纳入专题"),
+    "engagement_link": gettext_noop("活动现场提出"),
+    "sla_due_soon": gettext_noop("临期提醒"),
+    "sla_overdue": gettext_noop("超期"),
+    "claim_reminder": gettext_noop("催签提醒"),
+    "callback_overdue": gettext_noop("回访超期提醒"),
+}
 
 
 class AuditQuerySet(models.QuerySet["AuditEvent"]):
@@ -56,7 +72,8 @@ class AuditEvent(models.Model):
         try:
             return gettext(EVENT_LABELS[Event(self.event)])
         except ValueError:
-            return self.event
+            label = NOTE_LABELS.get(self.event)
+            return gettext(label) if label else self.event
 
     def to_label(self) -> str:
         return gettext(STATE_LABELS[State(self.to_state)])
