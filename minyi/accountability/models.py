@@ -6,13 +6,11 @@ The appeal's status lives on ``appeals.Appeal`` and changes only through
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy
 
-from minyi.workflow.models import ImmutableError
+from minyi.workflow.models import ImmutableModel, ImmutableQuerySet
 
 
 class Notification(models.Model):
@@ -268,15 +266,11 @@ class Reminder(models.Model):
         return f"{self.get_kind_display()} {self.appeal_id}"
 
 
-class RecordAuditQuerySet(models.QuerySet["RecordAudit"]):
-    def update(self, **kwargs: object) -> NoReturn:
-        raise ImmutableError("audit rows are immutable")
-
-    def delete(self) -> NoReturn:  # type: ignore[override]
-        raise ImmutableError("audit rows are immutable")
+class RecordAuditQuerySet(ImmutableQuerySet["RecordAudit"]):
+    pass
 
 
-class RecordAudit(models.Model):
+class RecordAudit(ImmutableModel):
     """One row per action on a 专题 or an event (政企早餐会/社情民意联系日). Never updated or deleted.
 
     Actions on an appeal (linking it to a topic or an event) are audited on the appeal's
@@ -320,11 +314,3 @@ class RecordAudit(models.Model):
 
     def event_label(self) -> str:
         return str(self.LABELS.get(self.event, self.event))
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ImmutableError("audit rows are immutable")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise ImmutableError("audit rows are immutable")

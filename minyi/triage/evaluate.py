@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 
-from .model import TriageModel, fit_model, text_hashes
+from .model import TriageModel, fit_model, text_hash
 
 __all__ = [
     "DataError",
@@ -188,7 +188,7 @@ def _compare(
         # Written before models kept their training hashes: trained here
         # without a refit, so it never saw these validation rows.
         return challenger_f1, float(evaluate(champion, val_texts, val_labels, timing=False)["macro_f1"]), "same validation rows"
-    seen = np.isin(np.array([text_hashes([t])[0] for t in val_texts], dtype=np.uint64), champion.train_hashes)
+    seen = np.isin(np.array([text_hash(t) for t in val_texts], dtype=np.uint64), champion.train_hashes)
     unseen = np.flatnonzero(~seen)
     if unseen.size == len(val_texts) or unseen.size >= min_compare:
         texts = [val_texts[i] for i in unseen]

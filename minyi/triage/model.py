@@ -58,6 +58,7 @@ __all__ = [
     "data_fingerprint",
     "fit_model",
     "stacker_inputs",
+    "text_hash",
     "text_hashes",
 ]
 
@@ -113,10 +114,14 @@ def text_hashes(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
     A model keeps them, so that a later champion/challenger comparison can
     tell which validation rows the champion has already trained on.
     """
+    return np.unique(np.array([text_hash(t) for t in texts], dtype=np.uint64))
+
+
+def text_hash(text: str) -> int:
+    """64-bit hash of the normalised text (``text_hashes`` holds these)."""
     from .normalize import normalize_text
 
-    raw = [int.from_bytes(hashlib.sha256(normalize_text(t).encode()).digest()[:8], "big") for t in texts]
-    return np.unique(np.array(raw, dtype=np.uint64))
+    return int.from_bytes(hashlib.sha256(normalize_text(text).encode()).digest()[:8], "big")
 
 
 def data_fingerprint(texts: Sequence[str], labels: Sequence[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -31,7 +31,12 @@ NOTE_LABELS: dict[str, str] = {
 }
 
 
-class AuditQuerySet(models.QuerySet["AuditEvent"]):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ImmutableQuerySet(models.QuerySet[_M]):
+    """Bulk update and delete refuse: audit rows are insert-only."""
+
     def update(self, **kwargs: Any) -> NoReturn:
         raise ImmutableError("audit rows are immutable")
 
@@ -39,7 +44,26 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
         raise ImmutableError("audit rows are immutable")
 
 
-class AuditEvent(models.Model):
+class ImmutableModel(models.Model):
+    """An insert-only row: saving it again or deleting it raises."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ImmutableError("audit rows are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("audit rows are immutable")
+
+
+class AuditQuerySet(ImmutableQuerySet["AuditEvent"]):
+    pass
+
+
+class AuditEvent(ImmutableModel):
     """One row per action on an appeal. Never updated or deleted."""
 
     appeal = models.ForeignKey("appeals.Appeal", on_delete=models.PROTECT, related_name="audit")
@@ -59,14 +83,6 @@ class AuditEvent(models.Model):
         verbose_name_plural = "操作记录"
         ordering = ["appeal_id", "id"]
         indexes = [models.Index(fields=["appeal", "id"], name="audit_appeal_seq"), models.Index(fields=["event", "at"], name="audit_event_at")]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ImmutableError("audit rows are immutable")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise ImmutableError("audit rows are immutable")
 
     def event_label(self) -> str:
         try:
