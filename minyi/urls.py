@@ -15,6 +15,7 @@ urlpatterns = [
     path("desk/", include("minyi.desk.urls")),
     path("accountability/", include("minyi.accountability.urls")),
     path("cockpit/", include("minyi.cockpit.urls")),
+    path("triage/", include("minyi.triage.urls")),
     path("reports/", include("minyi.reports.urls")),
     path("assistant/", include("minyi.assistant.urls")),
     path("", include("minyi.api.urls")),  # /api/v1/… and /open311/v2/…

@@ -14,23 +14,30 @@ unique per appeal, kind and deadline and inserted with ``INSERT … SELECT … O
 DO NOTHING RETURNING``: only the rows actually inserted get an audit row on the
 appeal's timeline and a place in the notices, so a second sweep (or a concurrent one)
 changes nothing. A new deadline (redispatch, a rejected return, a new rectification
-round) earns a new reminder. Notices are one digest per department and kind, sent
-after commit, like the escalation ladder's.
+round) earns a new reminder. ``addressed_to(user)`` lists the rows a user was sent (the
+desks show them). Notices are one digest per department and kind, sent
+after commit, like the escalation ladder's; their text is gettext, written in the site's
+language (``core.notify.notice_language``) whatever language the caller runs in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from minyi.accountability.models import Rectification, Reminder
 from minyi.appeals.models import Appeal
-from minyi.core.notify import Notice
+from minyi.appeals.queries import visible_to
+from minyi.core.notify import Notice, notice_language
+from minyi.core.roles import roles_of, sees_all
 from minyi.directory.models import Department, StaffProfile
 from minyi.workflow.machine import State
 from minyi.workflow.models import AuditEvent
@@ -43,6 +50,9 @@ CALLBACK_EVENT = "callback_overdue"
 # Who hears of an overdue callback: the roles that record callbacks and oversee bad ratings.
 CALLBACK_AUDIENCE = (Role.OPERATOR, Role.SUPERVISOR)
 LISTED = 20  # appeal numbers written into a digest's body
+# (label, body) of each digest; translated when the notice is written.
+CLAIM_TEXT = (gettext_noop("催签"), gettext_noop("您单位有 %(n)d 件已交办的诉求超过签收时限仍未签收，请尽快签收办理。"))
+CALLBACK_TEXT = (gettext_noop("回访超期"), gettext_noop("有 %(n)d 件差评整改已答复，但回访已超过时限，请尽快回访诉求人。"))
 
 
 @dataclass
@@ -141,12 +151,18 @@ def department_handler_ids(department_id: int | None) -> tuple[int, ...]:
     )
 
 
-def _digest(kind: str, label: str, dept_name: str, ids: list[int], numbers: dict[int, str], body: str, users: tuple[int, ...]) -> Notice:
-    listed = "、".join(numbers[i] for i in ids[:LISTED]) + ("等" if len(ids) > LISTED else "")
+def _digest(kind: str, text: tuple[str, str], dept_name: str, ids: list[int], numbers: dict[int, str], users: tuple[int, ...]) -> Notice:
+    label, body = text
+    listed = "、".join(numbers[i] for i in ids[:LISTED])
+    with notice_language():
+        if len(ids) > LISTED:
+            listed = gettext("%(numbers)s等") % {"numbers": listed}
+        subject = gettext("【%(label)s】%(department)s：%(n)d 件诉求") % {"label": gettext(label), "department": dept_name, "n": len(ids)}
+        body = gettext(body) % {"n": len(ids)} + gettext("诉求编号：%(numbers)s") % {"numbers": listed}
     return Notice(
         kind=kind,
-        subject=f"【{label}】{dept_name}：{len(ids)} 件诉求",
-        body=f"{body.format(n=len(ids))}诉求编号：{listed}",
+        subject=subject,
+        body=body,
         user_ids=users,
         appeal_number=numbers[ids[0]] if len(ids) == 1 else "",
         extra={"appeal_ids": ",".join(str(i) for i in ids[:50])},
@@ -188,19 +204,38 @@ def send_due_reminders(now: dt.datetime | None = None) -> Reminded:
         notices: list[Notice] = []
         for dept, ids in result.claim.items():
             notices.append(
-                _digest(
-                    "claim_reminder:department", "催签", names.get(dept, "—") if dept else "—", ids, numbers,
-                    "您单位有 {n} 件已交办的诉求超过签收时限仍未签收，请尽快签收办理。", department_handler_ids(dept),
-                )
+                _digest("claim_reminder:department", CLAIM_TEXT, names.get(dept, "—") if dept else "—", ids, numbers, department_handler_ids(dept))
             )
         if result.callback:
             audience = tuple(sorted({u for role in CALLBACK_AUDIENCE for u in users_in_role(role)}))
             for dept, ids in result.callback.items():
-                notices.append(
-                    _digest(
-                        "callback_overdue:central", "回访超期", names.get(dept, "—") if dept else "—", ids, numbers,
-                        "有 {n} 件差评整改已答复，但回访已超过时限，请尽快回访诉求人。", audience,
-                    )
-                )
+                notices.append(_digest("callback_overdue:central", CALLBACK_TEXT, names.get(dept, "—") if dept else "—", ids, numbers, audience))
         transaction.on_commit(lambda: deliver_all(notices))
     return result
+
+
+def addressed_to(user: Any) -> QuerySet[Reminder]:
+    """The reminders this user was sent, newest first, for appeals they may still see.
+
+    催签 goes to the handlers of the reminded department itself (not of its sub-units),
+    回访超期 to operators and supervisors — the same people ``send_due_reminders`` notifies.
+    """
+    roles = roles_of(user)
+    staff = getattr(user, "staff", None)
+    kinds: list[Q] = []
+    if Role.HANDLER in roles and staff is not None and staff.department_id is not None:
+        kinds.append(Q(kind=Reminder.Kind.CLAIM, department_id=staff.department_id))
+    if roles & set(CALLBACK_AUDIENCE):
+        kinds.append(Q(kind=Reminder.Kind.CALLBACK))
+    if not kinds:
+        return Reminder.objects.none()
+    rows = Reminder.objects.filter(functools.reduce(operator.or_, kinds))
+    if not sees_all(user):  # a handler's appeal may have been redispatched since (no semi-join over every appeal otherwise)
+        rows = rows.filter(appeal__in=visible_to(user))
+    return rows.select_related("appeal", "department").order_by("-sent_at", "-id")
+
+
+def is_addressed(user: Any) -> bool:
+    """Whether the user's role receives reminders at all (the desks show the list only then)."""
+    roles = roles_of(user)
+    return Role.HANDLER in roles or bool(roles & set(CALLBACK_AUDIENCE))

@@ -4,6 +4,7 @@
 督办单 for every appeal that reached 督办 or 挂牌督办, one digest notification per
 department and step (not one per appeal) sent after commit, and the 催签 / 回访超期
 reminders of ``minyi.accountability.reminders`` (each once per appeal and deadline).
+Notice texts are gettext, written in the site's language (``core.notify.notice_language``).
 
 The in-process scheduler is a daemon thread. It starts only when asked: ``minyi sla
 run`` in the foreground, or ``MINYI_SLA_SWEEP_INTERVAL=<seconds>`` in the environment of
@@ -19,11 +20,12 @@ import sys
 import threading
 
 from django.db import close_old_connections, connection, transaction
+from django.utils.translation import gettext, gettext_noop
 
 from minyi.accountability import reminders
 from minyi.accountability.hooks import order_due
 from minyi.accountability.models import SupervisionOrder
-from minyi.core.notify import Notice
+from minyi.core.notify import Notice, notice_language
 from minyi.directory.models import Department
 from minyi.workflow import sweep as engine
 from minyi.workflow.policy import Role
@@ -31,10 +33,11 @@ from minyi.workflow.services import deliver_all, department_user_ids, users_in_r
 
 logger = logging.getLogger("minyi.sla")
 
+# (label, body) of each step's digest; translated when the notice is written.
 STEP_TEXT = {
-    1: ("催办", "您单位有 {n} 件诉求已超过答复时限，请尽快办理。"),
-    2: ("督办", "您单位有 {n} 件诉求超期未办结，已下达督办单，请部门负责人于时限内书面回复。"),
-    3: ("挂牌督办", "您单位有 {n} 件诉求严重超期，已挂牌督办并在驾驶舱公示，请领导关注。"),
+    1: (gettext_noop("催办"), gettext_noop("您单位有 %(n)d 件诉求已超过答复时限，请尽快办理。")),
+    2: (gettext_noop("督办"), gettext_noop("您单位有 %(n)d 件诉求超期未办结，已下达督办单，请部门负责人于时限内书面回复。")),
+    3: (gettext_noop("挂牌督办"), gettext_noop("您单位有 %(n)d 件诉求严重超期，已挂牌督办并在驾驶舱公示，请领导关注。")),
 }
 
 
@@ -56,11 +59,17 @@ def run_sweep(now: dt.datetime | None = None) -> engine.SweepResult:
                 users = department_user_ids(dept)
                 if level == 3:
                     users = tuple(sorted({*users, *leaders}))
+                with notice_language():
+                    department = names.get(dept) if dept else None
+                    subject = gettext("【%(label)s】%(department)s：%(n)d 件诉求") % {
+                        "label": gettext(label), "department": department or gettext("未派单"), "n": len(ids),
+                    }
+                    body = gettext(text) % {"n": len(ids)}
                 notices.append(
                     Notice(
                         kind=f"sla_{engine.LADDER[level - 1][1].value}:department",
-                        subject=f"【{label}】{names.get(dept, '未派单') if dept else '未派单'}：{len(ids)} 件诉求",
-                        body=text.format(n=len(ids)),
+                        subject=subject,
+                        body=body,
                         user_ids=users,
                         extra={"appeal_ids": ",".join(str(i) for i in ids[:50])},
                     )

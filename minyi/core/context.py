@@ -8,11 +8,15 @@ from minyi.core.roles import roles_of
 from minyi.workflow.calendar import UNKNOWN_YEARS
 from minyi.workflow.policy import ROLE_LABELS, Role
 
+# Who sees 智能派单质量 (/triage/quality): the navigation link and the page (``minyi.triage.quality.QUALITY_ROLES``).
+TRIAGE_QUALITY_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
+
 
 def minyi_context(request: HttpRequest) -> dict[str, Any]:
     roles = roles_of(request.user)
     return {
         "user_roles": [ROLE_LABELS[r] for r in roles],
         "is_admin": Role.ADMIN in roles,
+        "sees_triage_quality": bool(roles & TRIAGE_QUALITY_ROLES),
         "calendar_unknown_years": sorted(UNKNOWN_YEARS) if Role.ADMIN in roles else [],
     }

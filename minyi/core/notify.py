@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.utils import translation
 
 logger = logging.getLogger("minyi.notify")
 
@@ -36,6 +37,15 @@ class Notice:
     user_ids: tuple[int, ...] = ()
     appeal_number: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def notice_language() -> translation.override:
+    """Write a notice's text in the site's language (``LANGUAGE_CODE``, zh-hans), whatever the request's.
+
+    Notices are stored (站内通知) and sent (SMS, e-mail) as plain text, to people whose
+    language the sender does not know: build their strings with ``gettext`` inside this.
+    """
+    return translation.override(settings.LANGUAGE_CODE)
 
 
 class Notifier(Protocol):

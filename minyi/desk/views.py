@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from minyi.accountability import reminders
 from minyi.appeals import services
 from minyi.appeals.forms import IntakeForm
 from minyi.appeals.models import Appeal
@@ -35,6 +36,17 @@ _ROWS = ("channel", "department", "category", "grid")
 
 def _page(request: HttpRequest, qs: QuerySet[Appeal]) -> Any:
     return Paginator(qs.select_related(*_ROWS), PAGE).get_page(request.GET.get("page"))
+
+
+REMINDERS_SHOWN = 10
+
+
+def _reminders(user: Any) -> dict[str, Any]:
+    """The 催签 / 回访超期 reminders sent to this user, newest first (``desk/_reminders.html``); nothing for other roles."""
+    if not reminders.is_addressed(user):
+        return {"reminders": None}
+    qs = reminders.addressed_to(user)
+    return {"reminders": list(qs[:REMINDERS_SHOWN]), "reminders_total": qs.count()}
 
 
 @login_required
@@ -95,9 +107,9 @@ def intake(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, gettext("已受理，编号 %(number)s") % {"number": appeal.number})
                 return redirect("desk:intake")
-        return render(request, "desk/intake.html", {"form": form}, status=400)
+        return render(request, "desk/intake.html", {"form": form, **_reminders(request.user)}, status=400)
     form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex, "channel": _default_channel()})
-    return render(request, "desk/intake.html", {"form": form})
+    return render(request, "desk/intake.html", {"form": form, **_reminders(request.user)})
 
 
 def _default_channel() -> int | None:
@@ -238,6 +250,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "tabs": [(name, gettext(INBOX_LABELS[name]), q.count()) for name, q in tabs.items()],
             "page": page,
             "rows": [_row(a, request.user) for a in page.object_list],
+            **_reminders(request.user),
         },
     )
 
@@ -285,7 +298,7 @@ def supervise(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/supervise.html",
-        {"lists": [(key, label, qs[:20], qs.count()) for key, label, qs in lists], "topics": _open_topics()},
+        {"lists": [(key, label, qs[:20], qs.count()) for key, label, qs in lists], "topics": _open_topics(), **_reminders(request.user)},
     )
 
 

@@ -237,11 +237,17 @@ def on_intake(appeal: Appeal) -> None:
     transaction.on_commit(lambda: tasks.submit(appeal_id), robust=True)
 
 
-def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False) -> bool:
+def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dispatch: bool = True) -> bool:
     """Store suggestions on a new appeal; raise (never lower) its priority; auto-dispatch if allowed.
 
     With ``only_if_missing`` (background jobs, back-fill) an appeal that has suggestions
-    already is left alone, so a job that runs twice writes once. Returns whether it stored.
+    already is left alone, so a job that runs twice writes once. ``auto_dispatch=False``
+    (the back-fill, unless asked) never dispatches, whatever ``MINYI_AUTO_DISPATCH`` says.
+    Returns whether it stored.
+
+    A late job (async mode) may find the appeal dispatched by a person already: its reply
+    clock then runs on the old priority, so a raise goes through ``workflow.services.raise_priority``,
+    which shortens the deadline to the new priority (never extends it) and tells the department.
     """
     from minyi.appeals import services
     from minyi.workflow import services as wf
@@ -257,19 +263,24 @@ def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False) -> bool:
             return False
         order = [str(p) for p in PRIORITY_ORDER]
         raised = order.index(str(suggestion["priority"])) > order.index(locked.priority)
+        reasons = "；".join(f["reason"] for f in suggestion["urgency_flags"])
+        # Before dispatch no clock runs: the note records the raise and dispatch starts the clock from it.
+        waiting = locked.state in (State.REGISTERED, State.PENDING_DISPATCH)
         fields = {"triage": suggestion}
-        if raised:
+        if raised and waiting:
             fields["priority"] = suggestion["priority"]
         Appeal.objects.filter(pk=locked.pk).update(**fields)
         wf.record_note(
             locked,
             by=wf.SYSTEM,
             kind="triage",
-            reason="；".join(f["reason"] for f in suggestion["urgency_flags"]) if raised else "",
-            payload={"priority_raised_to": suggestion["priority"]} if raised else {"top": suggestion["categories"][:1]},
+            reason=reasons if raised and waiting else "",
+            payload={"priority_raised_to": suggestion["priority"]} if raised and waiting else {"top": suggestion["categories"][:1]},
         )
+        if raised and not waiting:
+            wf.raise_priority(locked, str(suggestion["priority"]), by=wf.SYSTEM, reason=reasons)
     appeal.refresh_from_db()
-    if settings.MINYI_AUTO_DISPATCH and suggestion["auto_dispatch"] and appeal.state is State.PENDING_DISPATCH:
+    if auto_dispatch and settings.MINYI_AUTO_DISPATCH and suggestion["auto_dispatch"] and appeal.state is State.PENDING_DISPATCH:
         top = suggestion["departments"][0]
         department = Department.objects.get(pk=top["id"])
         category = Category.objects.filter(pk=suggestion["categories"][0]["id"]).first()

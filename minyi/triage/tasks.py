@@ -10,7 +10,11 @@ connection and closes it when done.
 
 A job that fails is logged and changes nothing: the appeal is committed already and
 waits in the dispatch queue without suggestions (shown as 分析中…) until
-``minyi triage backfill`` fills in every waiting appeal that has none. When more than
+``minyi triage backfill`` fills in every waiting appeal that has none. The back-fill
+only stores suggestions and raises priorities: it auto-dispatches (under the same
+``MINYI_AUTO_DISPATCH`` switch) only when asked to with ``--auto-dispatch``, because what
+it fills in is mostly imported, historical appeals that nobody should find dispatched
+behind their back. When more than
 ``MINYI_TRIAGE_ASYNC_QUEUE`` jobs are waiting, or the pool is shut down, the caller
 computes the suggestions inline instead (back-pressure; nothing is dropped).
 
@@ -78,7 +82,7 @@ def submit(appeal_id: int) -> Future[bool] | None:
 
 
 def run_job(appeal_id: int) -> bool:
-    """One background job, on this worker thread's own database connection."""
+    """One background job, on this worker thread's own database connection (auto-dispatch as on intake)."""
     close_old_connections()
     try:
         return suggest_one(appeal_id)
@@ -86,13 +90,16 @@ def run_job(appeal_id: int) -> bool:
         connection.close()
 
 
-def suggest_one(appeal_id: int) -> bool:
-    """Suggestions for one appeal that has none yet; True when stored. Failures are logged, never raised."""
+def suggest_one(appeal_id: int, *, auto_dispatch: bool = True) -> bool:
+    """Suggestions for one appeal that has none yet; True when stored. Failures are logged, never raised.
+
+    ``auto_dispatch=False`` stores suggestions (and raises the priority) but never dispatches.
+    """
     from minyi.triage import integration
 
     try:
         appeal = Appeal.objects.select_related("grid").get(pk=appeal_id)
-        return integration.apply_suggestions(appeal, only_if_missing=True)
+        return integration.apply_suggestions(appeal, only_if_missing=True, auto_dispatch=auto_dispatch)
     except Appeal.DoesNotExist:
         logger.warning("appeal %s is gone; no triage suggestions", appeal_id)
     except Exception:
@@ -122,16 +129,18 @@ def missing() -> QuerySet[Appeal]:
     return Appeal.objects.filter(status__in=WAITING_STATES, triage={})
 
 
-def backfill(*, limit: int | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+def backfill(*, limit: int | None = None, progress: Callable[[int, int], None] | None = None, auto_dispatch: bool = False) -> int:
     """Compute and store suggestions for every appeal in ``missing()``, oldest first; returns how many were stored.
 
     Idempotent: an appeal that has suggestions is skipped, also when a background job
     stores them while the sweep runs. ``progress(advance, total)`` is called per appeal.
+    Confident appeals are dispatched automatically only with ``auto_dispatch=True`` (and
+    ``settings.MINYI_AUTO_DISPATCH``); by default they wait for a dispatcher.
     """
     ids = list(missing().order_by("created_at", "pk").values_list("pk", flat=True)[:limit])
     stored = 0
     for appeal_id in ids:
-        stored += suggest_one(appeal_id)
+        stored += suggest_one(appeal_id, auto_dispatch=auto_dispatch)
         if progress is not None:
             progress(1, len(ids))
     return stored

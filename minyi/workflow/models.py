@@ -28,6 +28,7 @@ NOTE_LABELS: dict[str, str] = {
     "sla_overdue": gettext_noop("超期"),
     "claim_reminder": gettext_noop("催签提醒"),
     "callback_overdue": gettext_noop("回访超期提醒"),
+    "priority_raised": gettext_noop("提高紧急程度"),
 }
 
 

@@ -82,6 +82,9 @@ ALLOWED: Mapping[Role, frozenset[Event]] = {
 # Events a handler fires on behalf of the department that holds the appeal.
 DEPARTMENT_SCOPED = frozenset({_E.CLAIM, _E.RETURN, _E.REQUEST_EXTENSION, _E.SUSPEND, _E.RESUME, _E.REPLY})
 
+# Who may raise an appeal's priority after intake (``workflow.services.raise_priority``; the system acts as admin).
+RAISES_PRIORITY = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+
 # Roles that see every appeal; the others see only their department's.
 SEES_ALL = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 

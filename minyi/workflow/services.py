@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from minyi.core.notify import Notice, deliver
+from minyi.core.notify import Notice, deliver, notice_language
 from minyi.core.roles import department_ids_of, roles_of
 from minyi.workflow import machine
 from minyi.workflow.calendar import WorkingCalendar
 from minyi.workflow.effects import IMPLEMENTATIONS, EffectInput, payload_of
 from minyi.workflow.machine import EVENT_LABELS, Context, Event, State, TransitionError
 from minyi.workflow.models import AuditEvent, CalendarOverride
-from minyi.workflow.policy import Role, may
+from minyi.workflow.policy import RAISES_PRIORITY, Role, may
 from minyi.workflow.sla import Clock, SlaRules
 
 if TYPE_CHECKING:
@@ -273,6 +274,97 @@ def record_note(
     )
 
 
+PRIORITY_EVENT = "priority_raised"  # an audited note, not a machine event: replay ignores it
+# The department holds the appeal and its reply deadline stands (退单待审核 included: a rejected return keeps it).
+_RUNNING_CLOCK = frozenset({State.DISPATCHED, State.IN_PROGRESS, State.RETURN_REQUESTED})
+
+
+def raise_priority(appeal: Appeal | int, priority: str, *, by: Any, reason: str = "", now: dt.datetime | None = None) -> Appeal:
+    """Raise the appeal's priority (never lower it) and shorten its reply deadline to match (never extend it).
+
+    The reply budget depends on kind x priority (``sla.SlaRules``). Before dispatch no clock
+    runs, and dispatch will start it from the raised priority. Once dispatched, the new
+    reply deadline is the earlier of the current one and ``now`` plus the new priority's
+    budget — from now, because nobody could be held to an urgency before it was known; the
+    due-soon point moves the same way. A paused clock (挂起) keeps the shorter remaining time
+    for when it resumes. The claim deadline does not depend on priority; a replied or closed
+    appeal only changes its priority. Escalation and SLA flags stay: an earlier deadline can
+    only make them due sooner, and the sweep re-marks them.
+
+    One transaction, one audit row (``priority_raised``); when the reply clock was shortened,
+    the department hears of it after commit. A priority that is not higher changes nothing.
+    """
+    from minyi.appeals.models import PRIORITY_ORDER
+    from minyi.appeals.models import Appeal as AppealModel
+
+    order = [str(p) for p in PRIORITY_ORDER]
+    if priority not in order:
+        raise ValueError(f"unknown priority {priority!r}")
+    actor = Actor.of(by)
+    if not actor.roles & RAISES_PRIORITY:
+        raise ActionForbidden("您没有权限提高诉求的紧急程度")
+    now = now or timezone.now()
+    appeal_id = appeal if isinstance(appeal, int) else appeal.pk
+    with transaction.atomic():
+        locked = AppealModel.objects.select_for_update().get(pk=appeal_id)
+        old = locked.priority
+        if order.index(priority) <= order.index(old):
+            return locked
+        locked.priority = priority
+        shortened = _shorten_reply_clock(locked, now)
+        locked.save()
+        AuditEvent.objects.create(
+            appeal=locked, at=now, actor_id=actor.user_id, actor_label=actor.label, event=PRIORITY_EVENT,
+            from_state=locked.status, to_state=locked.status, reason=reason, payload={"from": old, "to": priority, **shortened},
+        )
+        if shortened and locked.department_id is not None:
+            notice = _shortened_notice(locked)
+            transaction.on_commit(lambda: deliver(notice))
+    return locked
+
+
+def _shorten_reply_clock(appeal: Appeal, now: dt.datetime) -> dict[str, Any]:
+    """Fit the reply clock to ``appeal.priority`` where that makes it shorter; returns what changed, as [before, after]."""
+    rules, clock = get_rules(), get_clock()
+    budget = rules.reply_budget(appeal.kind, appeal.priority)
+    due = clock.deadline(now, budget)
+    changed: dict[str, Any] = {}
+    if appeal.state is State.SUSPENDED and appeal.paused_remaining_seconds is not None:
+        if due >= clock.add(now, dt.timedelta(seconds=appeal.paused_remaining_seconds), appeal.sla_unit or "wd"):
+            return changed
+        remaining = int(budget.span().total_seconds())
+        changed["paused_remaining_seconds"] = [appeal.paused_remaining_seconds, remaining]
+        appeal.paused_remaining_seconds = remaining
+    elif appeal.state in _RUNNING_CLOCK and appeal.reply_due_at is not None:
+        if due >= appeal.reply_due_at:
+            return changed
+        changed["reply_due_at"] = [timezone.localtime(appeal.reply_due_at).isoformat(), timezone.localtime(due).isoformat()]
+        warn = clock.warn_point(now, budget, rules.due_soon_fraction)
+        appeal.reply_due_at = due
+        appeal.reply_warn_at = min(warn, appeal.reply_warn_at) if appeal.reply_warn_at is not None else warn
+    else:
+        return changed
+    appeal.sla_unit = budget.unit
+    appeal.reply_budget_seconds = int(budget.span().total_seconds())
+    return changed
+
+
+def _shortened_notice(appeal: Appeal) -> Notice:
+    with notice_language():
+        subject = gettext("诉求 %(number)s 紧急程度提高为“%(priority)s”") % {"number": appeal.number, "priority": appeal.get_priority_display()}
+        if appeal.state is State.SUSPENDED or appeal.reply_due_at is None:
+            body = gettext("答复时限已相应缩短，恢复办理后按新时限计时。")
+        else:
+            body = gettext("答复时限提前至 %(due)s。") % {"due": timezone.localtime(appeal.reply_due_at).strftime("%Y-%m-%d %H:%M")}
+    return Notice(
+        kind=f"{PRIORITY_EVENT}:department",
+        subject=subject,
+        body=f"{body}{appeal.title}",
+        user_ids=department_user_ids(appeal.department_id),
+        appeal_number=appeal.number,
+    )
+
+
 def replay_state(appeal: Appeal) -> State:
     """The state the audit trail leads to; equals ``appeal.status`` unless something bypassed us."""
     known = {e.value for e in Event}
@@ -293,6 +385,7 @@ __all__ = [
     "get_clock",
     "get_rules",
     "perform",
+    "raise_priority",
     "record_note",
     "register",
     "replay_state",

@@ -10,7 +10,7 @@ from typing import Any
 
 import time_machine
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from minyi.accountability.models import Notification, Rectification, Reminder
 from minyi.accountability.scheduler import run_sweep
@@ -168,3 +168,36 @@ def test_dry_run_counts_reminders_without_sending(appeal_in: Callable[..., Appea
     call_command("sla", "sweep", "--now", when, "--json", stdout=out)
     assert json.loads(out.getvalue())["claim_reminder"] == 1
     assert Reminder.objects.count() == 1
+
+
+def _claim_and_reply_overdue(appeal_in: Callable[..., Appeal], capture: Any) -> tuple[Appeal, list[notify.Notice]]:
+    """One sweep that both 催签 (claim late) and 催办 (reply late) the same dispatched, unclaimed appeal."""
+    appeal = _dispatched_monday(appeal_in)
+    assert appeal.reply_due_at is not None
+    notify.OUTBOX.clear()
+    summary = _sweep_at(appeal.reply_due_at + dt.timedelta(hours=1), capture)
+    assert (summary["claim_reminder"], summary["urge"]) == (1, 1)
+    return appeal, list(notify.OUTBOX)
+
+
+def test_reminder_and_escalation_notices_are_written_in_the_site_language_not_the_callers(
+    appeal_in: Callable[..., Appeal], django_capture_on_commit_callbacks: Any
+) -> None:
+    with translation.override("en"):  # e.g. a sweep started from a page viewed in English
+        appeal, sent = _claim_and_reply_overdue(appeal_in, django_capture_on_commit_callbacks)
+    by_kind = {n.kind: n for n in sent}
+    claim, urge = by_kind["claim_reminder:department"], by_kind["sla_urge:department"]
+    assert claim.subject == "【催签】区住房和城乡建设局：1 件诉求"
+    assert claim.body == f"您单位有 1 件已交办的诉求超过签收时限仍未签收，请尽快签收办理。诉求编号：{appeal.number}"
+    assert urge.subject == "【催办】区住房和城乡建设局：1 件诉求"
+    assert urge.body == "您单位有 1 件诉求已超过答复时限，请尽快办理。"
+
+
+def test_notice_texts_are_translated_when_sent(
+    appeal_in: Callable[..., Appeal], settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"  # a site run in English: labels the catalogue knows come out in English
+    _appeal, sent = _claim_and_reply_overdue(appeal_in, django_capture_on_commit_callbacks)
+    urge = next(n for n in sent if n.kind == "sla_urge:department")
+    assert urge.subject == "[Send reminder] 区住房和城乡建设局: 1 appeal(s)"  # msgids 【%(label)s】… and 催办
+    assert Notification.objects.filter(kind="sla_urge:department", subject=urge.subject).exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 from collections.abc import Iterator
@@ -9,14 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import transaction
 
 from minyi.appeals import services
 from minyi.appeals.models import Appeal
+from minyi.core import notify
 from minyi.directory.models import Channel, Department
 from minyi.triage import integration, tasks
 from minyi.triage.model import TriageModel, fit_model
 from minyi.triage.tests.test_integration import synthetic
+from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import State
 
 NOISE = ("工地夜间施工噪音扰民", "青枫路附近工地连续三天晚上十点以后还在施工，噪音很大，孩子无法入睡。")
@@ -157,6 +161,86 @@ def test_backfill_command_reports_what_it_stored(installed: Path, people: dict[s
     assert not tasks.missing().exists()
 
 
+def _confident_model(settings: Any, tmp_path: Path) -> None:
+    """Every prediction is above the threshold, and auto-dispatch is switched on."""
+    sure = TriageModel.load(Path(settings.MINYI_TRIAGE_MODEL))
+    sure.threshold = 0.0
+    sure.save(tmp_path / "sure.npz")
+    settings.MINYI_TRIAGE_MODEL = str(tmp_path / "sure.npz")
+    settings.MINYI_AUTO_DISPATCH = True
+
+
+def _imported_wage_claims(operator: Any, n: int) -> list[Appeal]:
+    items = [services.IntakeData(channel=Channel.objects.get(code="12345"), title=WAGES[0], content=f"{WAGES[1]}（第{i}件）") for i in range(n)]
+    return services.bulk_intake(items, by=operator)
+
+
+def _backfill_command(*args: str) -> tuple[str, str]:
+    from minyi.triage.management.commands.triage import Command
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as done:
+        Command(stdout=out, stderr=err).run_from_argv(["minyi", "triage", "backfill", "--no-progress", *args])
+    assert done.value.code == 0
+    return out.getvalue(), err.getvalue()
+
+
+def test_backfill_does_not_auto_dispatch_historical_imports_by_default(
+    installed: Path, people: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    _confident_model(settings, tmp_path)
+    imported = _imported_wage_claims(people["operator"], 2)
+    assert tasks.backfill() == 2
+    out, _ = _backfill_command()  # the command without --auto-dispatch: the same
+    assert "已补算建议 0 件，仍缺 0 件" in out
+    for appeal in imported:
+        appeal.refresh_from_db()
+        assert appeal.triage["auto_dispatch"] is True and appeal.triage["departments"][0]["code"] == "rsj"  # confident…
+        assert appeal.state is State.PENDING_DISPATCH  # …yet left for a dispatcher
+        assert not appeal.audit.filter(event="dispatch").exists()
+
+
+def test_backfill_auto_dispatches_only_when_asked(installed: Path, people: dict[str, Any], settings: Any, tmp_path: Path) -> None:
+    _confident_model(settings, tmp_path)
+    first, second = _imported_wage_claims(people["operator"], 2)
+    out, _ = _backfill_command("--limit", "1", "--auto-dispatch")
+    assert "已补算建议 1 件，仍缺 1 件" in out
+    first.refresh_from_db()
+    assert first.state is State.DISPATCHED and first.department is not None and first.department.code == "rsj"
+    assert first.audit.get(event="dispatch").actor_label == "系统"
+    # The switch still rules: with MINYI_AUTO_DISPATCH off, --auto-dispatch stores suggestions only, and says so.
+    settings.MINYI_AUTO_DISPATCH = False
+    out, err = _backfill_command("--auto-dispatch")
+    assert "已补算建议 1 件，仍缺 0 件" in out and "MINYI_AUTO_DISPATCH" in err
+    second.refresh_from_db()
+    assert second.triage["auto_dispatch"] is True and second.state is State.PENDING_DISPATCH
+
+
+GAS = ("楼道里闻到燃气味", "湖滨新村3号楼楼道里燃气味很浓，怀疑燃气泄漏，请马上派人！")
+
+
+def test_a_late_job_after_a_human_dispatch_raises_priority_through_the_workflow(
+    people: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    """Async mode: the dispatcher was quicker than the job. The job's raise shortens the running reply clock."""
+    monday = dt.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(monday, tick=False):
+        [appeal] = services.bulk_intake([services.IntakeData(channel=Channel.objects.get(code="12345"), title=GAS[0], content=GAS[1])],
+                                        by=people["operator"])
+        appeal = services.dispatch_appeal(appeal, Department.objects.get(code="zjj"), by=people["dispatcher"])
+    assert (appeal.priority, appeal.reply_due_at) == ("normal", dt.datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI))
+    with time_machine.travel(monday + dt.timedelta(minutes=10), tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert tasks.suggest_one(appeal.pk)  # what the background job runs
+    appeal.refresh_from_db()
+    assert appeal.priority == "critical" and appeal.triage["priority"] == "critical"
+    assert appeal.reply_due_at == dt.datetime(2026, 3, 2, 11, 10, tzinfo=SHANGHAI)  # 特急: 2 hours from when it became known
+    assert appeal.state is State.DISPATCHED
+    raised = appeal.audit.get(event="priority_raised")
+    assert raised.actor_label == "系统" and "燃气" in raised.reason and raised.payload["to"] == "critical"
+    assert appeal.audit.get(event="triage").payload.get("priority_raised_to") is None  # said once, by the action
+    assert any(n.kind == "priority_raised:department" and n.appeal_number == appeal.number for n in notify.OUTBOX)
+
+
 def test_help_lists_the_library_commands_and_ours() -> None:
     from minyi.triage.management.commands.triage import Command
 
@@ -166,4 +250,4 @@ def test_help_lists_the_library_commands_and_ours() -> None:
     assert done.value.code == 0
     text = out.getvalue()
     assert "{train,eval,predict,duplicates}" in text
-    assert "minyi triage backfill" in text and "--from-db" in text
+    assert "minyi triage backfill" in text and "--from-db" in text and "--auto-dispatch" in text
