@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI)
 TRAINED_AT = "2026-12-01T02:00:00+00:00"
+TRAINED_AT_LOCAL = "2026-12-01 10:00"  # shown in Asia/Shanghai
 # Registered from local midnight N - 1 days ago until now.
 PERIOD_TEXT = {
     7: "2026-11-26 至 2026-12-02 登记的诉求",
@@ -95,12 +96,12 @@ def test_supervisor_and_leader_see_the_live_figures(browser: Any, live_server: A
 
     model = page.locator("section", has=page.locator("h2", has_text="当前模型"))
     facts = dict(zip(model.locator("dt").all_inner_texts(), model.locator("dd").all_inner_texts(), strict=True))
-    assert facts["训练时间（UTC）"] == TRAINED_AT
+    assert facts["训练时间"] == TRAINED_AT_LOCAL
     assert facts["置信度阈值"] == str(quality_model)
     assert facts["目标准确率"] == "90.0%"
     assert facts["自动派单（MINYI_AUTO_DISPATCH）"] == "已关闭"
     serving = page.locator("#models tbody tr", has_text="（当前）")
-    assert serving.count() == 1 and serving.locator("td").first.inner_text().startswith(TRAINED_AT)
+    assert serving.count() == 1 and serving.locator("td").first.inner_text().startswith(TRAINED_AT_LOCAL)
     assert page.locator("#categories tbody tr").count() > 1
     shot(page, "triage-quality")
 

@@ -12,19 +12,21 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from minyi.appeals import hooks
 from minyi.appeals.models import PRIORITY_ORDER, Appeal
 from minyi.directory.models import Category, Department, GridCell
 from minyi.triage.dedup import jaccard, shingles
-from minyi.triage.model import TriageModel
+from minyi.triage.model import Prediction, TriageModel
 from minyi.triage.models import TrainingExample
 from minyi.triage.routing import Gazetteer
 from minyi.triage.urgency import assess_urgency
@@ -35,6 +37,7 @@ PRIORITY_LABELS = {"normal": "一般", "urgent": "紧急", "critical": "特急"}
 DUPLICATE_WINDOW = dt.timedelta(days=30)
 DUPLICATE_MIN_SCORE = 0.5
 DUPLICATE_CANDIDATES = 200
+SUGGEST_BATCH = 500  # appeals predicted at once by add_model_suggestions
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -179,12 +182,18 @@ def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = No
     }
     if model is None:
         return result
-    prediction = model.predict([text], k=3)[0]
+    result.update(_model_part(model, model.predict([text], k=3)[0], grid_code))
+    return result
+
+
+def _model_part(model: TriageModel, prediction: Prediction, grid_code: str | None) -> dict[str, Any]:
+    """The model's share of a suggestion: top-3 categories, the departments they route to, reasons, confidence."""
     categories = directory().categories
+    found: list[dict[str, Any]] = []
     departments: dict[int, dict[str, Any]] = {}
     for score in prediction.top:
         category = categories.get(score.label)
-        result["categories"].append(
+        found.append(
             {"code": score.label, "id": category.id if category else None, "label": category.path if category else score.label,
              "probability": score.probability}
         )
@@ -192,12 +201,15 @@ def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = No
         if department is not None:
             slot = departments.setdefault(department.id, {"id": department.id, "code": department.code, "name": department.name, "probability": 0.0})
             slot["probability"] = round(slot["probability"] + score.probability, 4)
-    result["departments"] = sorted(departments.values(), key=lambda d: -d["probability"])[:3]
-    result["reason_terms"] = list(prediction.reason_terms)
-    result["auto_dispatch"] = not prediction.abstain and bool(result["departments"])
-    result["threshold"] = prediction.threshold
-    result["model"] = model.metadata.get("trained_at")
-    return result
+    top = sorted(departments.values(), key=lambda d: -d["probability"])[:3]
+    return {
+        "categories": found,
+        "departments": top,
+        "reason_terms": list(prediction.reason_terms),
+        "auto_dispatch": not prediction.abstain and bool(top),
+        "threshold": prediction.threshold,
+        "model": model.metadata.get("trained_at"),
+    }
 
 
 def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None, exclude_id: int | None = None, limit: int = 5) -> list[dict[str, Any]]:
@@ -302,16 +314,59 @@ def on_dispatch(appeal: Appeal, source: str) -> None:
     )
 
 
-def examples_from_db() -> list[tuple[str, str]]:
-    """(text, category code) pairs: corrections first, then every dispatched appeal with a category."""
-    pairs = list(TrainingExample.objects.exclude(label="").values_list("text", "label"))
+def examples_from_db(*, registered_before: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """(text, category code) pairs: corrections first, then every dispatched appeal with a category.
+
+    ``registered_before`` keeps only appeals registered (``created_at``) before that moment, and
+    leaves out examples tied to no appeal: a model trained on the result has never seen a later
+    appeal, so its suggestions on the later ones can be measured fairly (the demo does this).
+    """
+    examples = TrainingExample.objects.exclude(label="")
+    dispatched = Appeal.objects.filter(category__isnull=False, dispatched_at__isnull=False)
+    if registered_before is not None:
+        examples = examples.filter(appeal__created_at__lt=registered_before)
+        dispatched = dispatched.filter(created_at__lt=registered_before)
+    pairs = list(examples.values_list("text", "label"))
     seen = set(TrainingExample.objects.exclude(appeal=None).values_list("appeal_id", flat=True))
-    for pk, title, content, code in (
-        Appeal.objects.filter(category__isnull=False, dispatched_at__isnull=False).values_list("pk", "title", "content", "category__code").iterator()
-    ):
+    for pk, title, content, code in dispatched.values_list("pk", "title", "content", "category__code").iterator():
         if pk not in seen:
             pairs.append((f"{title}\n{content}", code))
     return pairs
+
+
+def add_model_suggestions(appeals: QuerySet[Appeal], *, progress: Callable[[int, int], None] | None = None) -> int:
+    """Add the serving model's suggestions to those of ``appeals`` whose stored suggestion names no department.
+
+    For appeals registered while no model was installed, whatever their state: the demo's seeded
+    history, so that ``/triage/quality`` measures the model on appeals it did not train on. Only the
+    model's share is written (categories, departments, reason terms, ``auto_dispatch``, threshold,
+    model version); what intake stored (urgency flags, duplicates, place) stays, and an appeal that
+    never got a suggestion (an import) gets a whole one. Nothing else
+    changes: no priority is raised and no deadline moves (the urgency rules ran at intake and need
+    no model), nothing is dispatched, no audit row is written. An appeal given suggestions
+    meanwhile is left alone. Predicts in batches; ``progress(advance, total)`` after each.
+    Returns how many appeals were given suggestions.
+    """
+    model = load_model()
+    if model is None:
+        return 0
+    columns = ("pk", "title", "content", "triage", "grid__code", "address", "phone", "priority")
+    rows = list(appeals.filter(triage__departments__0__isnull=True).order_by("pk").values_list(*columns))
+    stored = 0
+    for start in range(0, len(rows), SUGGEST_BATCH):
+        batch = rows[start:start + SUGGEST_BATCH]
+        predictions = model.predict([f"{row[1]}\n{row[2]}" for row in batch], k=3)
+        with transaction.atomic():
+            for (pk, title, content, triage, grid_code, address, phone, priority), prediction in zip(batch, predictions, strict=True):
+                if triage:
+                    suggestion = {**triage, **_model_part(model, prediction, triage.get("grid", grid_code))}
+                else:  # never suggested on (an import): the whole suggestion, still without raising the priority
+                    suggestion = suggest_for_text(f"{title}\n{content}", address=address, grid_code=grid_code, phone=phone, exclude_id=pk,
+                                                  current_priority=priority)
+                stored += Appeal.objects.filter(pk=pk, triage__departments__0__isnull=True).update(triage=suggestion)
+        if progress is not None:
+            progress(len(batch), len(rows))
+    return stored
 
 
 def refresh_open_suggestions() -> int:

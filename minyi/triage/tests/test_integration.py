@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,9 @@ from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.triage import integration
 from minyi.triage.model import TriageModel, fit_model
 from minyi.triage.models import TrainingExample
-from minyi.workflow.machine import State
+from minyi.workflow import services as wf
+from minyi.workflow.calendar import SHANGHAI
+from minyi.workflow.machine import Event, State
 
 CODES = ["cxjs-sz", "hjbh-zs", "ldsb-qx", "smjg-xf", "cxjs-wy"]
 
@@ -155,3 +158,66 @@ def call_command_argv(argv: list[str], out: Any) -> None:
     command.run_from_argv(argv)
 
 
+
+
+def _registered(operator: Any, title: str, content: str, at: dt.datetime) -> Appeal:
+    data = services.IntakeData(channel=Channel.objects.get(code="12345"), title=title, content=content, grid=GridCell.objects.get(code="mhjd-hb"))
+    return services.intake_appeal(data, by=operator, now=at)[0]
+
+
+def test_examples_registered_before_leave_out_later_appeals(people: dict[str, Any]) -> None:
+    cutoff = dt.datetime(2026, 10, 1, tzinfo=SHANGHAI)
+    zjj, category = Department.objects.get(code="zjj"), Category.objects.get(code="cxjs-sz")
+    old = _registered(people["operator"], "明湖路路灯不亮", "明湖路路灯坏了一周。", cutoff - dt.timedelta(days=3))
+    new = _registered(people["operator"], "青枫路路灯不亮", "青枫路路灯坏了三天。", cutoff + dt.timedelta(hours=1))
+    services.dispatch_appeal(old, zjj, category=category, by=people["dispatcher"])  # a TrainingExample
+    services.dispatch_appeal(new, zjj, category=category, by=people["dispatcher"])
+    # Dispatched without the hook (as seed-demo does): learnt from the appeal itself.
+    old_plain = _registered(people["operator"], "桂园路路灯不亮", "桂园路路灯坏了。", cutoff - dt.timedelta(days=1))
+    new_plain = _registered(people["operator"], "湖滨路路灯不亮", "湖滨路路灯坏了。", cutoff)
+    for appeal in (old_plain, new_plain):
+        wf.perform(appeal, Event.DISPATCH, by=people["dispatcher"], department=zjj, category=category)
+    TrainingExample.objects.create(text="历史导入的工单\n路灯", label="cxjs-sz", source="import")  # no appeal, no registration time
+
+    before = {text for text, _ in integration.examples_from_db(registered_before=cutoff)}
+    assert before == {"明湖路路灯不亮\n明湖路路灯坏了一周。", "桂园路路灯不亮\n桂园路路灯坏了。"}
+    everything = {text for text, _ in integration.examples_from_db()}
+    assert everything == before | {"青枫路路灯不亮\n青枫路路灯坏了三天。", "湖滨路路灯不亮\n湖滨路路灯坏了。", "历史导入的工单\n路灯"}
+
+
+def test_model_suggestions_added_later_change_nothing_else(settings: Any, model_file: Path, people: dict[str, Any]) -> None:
+    settings.MINYI_TRIAGE_MODEL = "/nonexistent/none.npz"
+    integration._cache.clear()
+    gas = new_appeal(people["operator"], "楼道里闻到燃气味", "湖滨新村3号楼楼道里燃气味很浓，怀疑燃气泄漏，请马上派人！")
+    noise = new_appeal(people["operator"], "工地夜间施工噪音扰民", "青枫路附近工地连续三天晚上十点以后还在施工，噪音很大。")
+    services.dispatch_appeal(gas, Department.objects.get(code="zjj"), by=people["dispatcher"])
+    # Urgency rules run at intake (no model needed) and raised it; pretend they had not, to see that nothing raises it now.
+    Appeal.objects.filter(pk=gas.pk).update(priority="normal")
+    gas.refresh_from_db()
+    assert gas.triage["departments"] == [] and gas.triage["urgency_flags"] and gas.reply_due_at is not None
+    before = {a.pk: (a.priority, a.reply_due_at, a.status, a.audit.count(), a.triage["urgency_flags"]) for a in (gas, noise)}
+    with_one = new_appeal(people["operator"], "小区噪音", "楼下广场舞噪音很大。")
+    Appeal.objects.filter(pk=with_one.pk).update(triage={"departments": [{"id": 1}]})
+    imported = new_appeal(people["operator"], "燃气管道漏气", "青枫路燃气管道漏气，味道很大。")
+    Appeal.objects.filter(pk=imported.pk).update(triage={}, priority="normal")  # as an import arrives: never suggested on
+    imported_audit = imported.audit.count()
+
+    settings.MINYI_TRIAGE_MODEL = str(model_file)
+    integration._cache.clear()
+    ticks: list[tuple[int, int]] = []
+    appeals = Appeal.objects.filter(pk__in=[gas.pk, noise.pk, with_one.pk, imported.pk])
+    assert integration.add_model_suggestions(appeals, progress=lambda advance, total: ticks.append((advance, total))) == 3
+    assert ticks == [(3, 3)]
+    model = integration.load_model()
+    assert model is not None
+    for appeal in (gas, noise):
+        appeal.refresh_from_db()
+        assert appeal.triage["departments"] and appeal.triage["model"] == model.metadata["trained_at"]
+        assert (appeal.priority, appeal.reply_due_at, appeal.status, appeal.audit.count(), appeal.triage["urgency_flags"]) == before[appeal.pk]
+    assert noise.triage["departments"][0]["code"] == "hbj"
+    assert Appeal.objects.get(pk=with_one.pk).triage == {"departments": [{"id": 1}]}  # had one: left alone
+    imported.refresh_from_db()
+    assert imported.triage["departments"] and imported.triage["urgency_flags"] and imported.triage["priority"] == "critical"
+    assert imported.priority == "normal" and imported.audit.count() == imported_audit
+    assert integration.add_model_suggestions(appeals) == 0
+    integration._cache.clear()

@@ -1,12 +1,18 @@
+import datetime as dt
 import sys
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db.models import Max
+from django.utils import timezone
 
 from minyi.appeals.demo import DEMO_PASSWORD, ensure_demo_accounts
 from minyi.appeals.models import Appeal
 from minyi.directory.defaults import load_defaults
+
+# The demo's dispatch model learns from appeals older than this before the newest one, and is measured on the rest.
+HOLDOUT = dt.timedelta(days=30)
 
 
 class Command(BaseCommand):
@@ -44,19 +50,39 @@ class Command(BaseCommand):
         call_command("cockpit", "rebuild", verbosity=0)
 
     def _install_dispatch_model(self) -> None:
-        """Train the dispatch model on the demo's own dispatched appeals, once."""
+        """Train the dispatch model on the demo's older appeals, once, and suggest on the later ones.
+
+        The model learns only from appeals registered before ``HOLDOUT`` ahead of the newest one. The
+        later appeals get the suggestions intake would have stored, had this model been serving then,
+        so 智能派单质量 (``/triage/quality``) measures it on appeals it never saw.
+        """
         from pathlib import Path
 
         from django.conf import settings
+        from tqdm import tqdm
 
         from minyi.triage import cli, integration
 
         if Path(settings.MINYI_TRIAGE_MODEL).is_file():
             return
-        examples = integration.examples_from_db()
+        newest = Appeal.objects.aggregate(newest=Max("created_at"))["newest"]
+        if newest is None:
+            return
+        cutoff = newest - HOLDOUT
+        examples = integration.examples_from_db(registered_before=cutoff)
         if len({label for _, label in examples}) < 2:
             return
-        self.stdout.write(f"training the dispatch model on {len(examples)} demo appeals …")
+        since = timezone.localtime(cutoff).strftime("%Y-%m-%d %H:%M")
+        self.stdout.write(f"training the dispatch model on {len(examples)} demo appeals registered before {since} …")
         cli.main(["train", "--out", str(settings.MINYI_TRIAGE_MODEL)], extra_examples=examples, stdout=sys.stdout)
         integration._cache.clear()
+        later = Appeal.objects.filter(created_at__gte=cutoff)
+        with tqdm(desc="智能派单建议", unit="件", delay=2, disable=not sys.stderr.isatty()) as bar:
+
+            def progress(advance: int, total: int) -> None:
+                bar.total = total
+                bar.update(advance)
+
+            stored = integration.add_model_suggestions(later, progress=progress)
+        self.stdout.write(f"suggestions stored on {stored} of {later.count()} demo appeals registered since {since}")
         self.stdout.write(f"suggestions refreshed for {integration.refresh_open_suggestions()} waiting appeals")
