@@ -140,6 +140,11 @@ class RateIn(Schema):
     comment: Text = Field("", max_length=2000)
 
 
+class RaisePriorityIn(Schema):
+    priority: Text = Field(..., max_length=10, description="urgent/critical：须高于当前紧急程度（一般 < 紧急 < 特急）")
+    reason: Text = Field(..., max_length=2000, description="理由（必填）")
+
+
 class MergeIn(Schema):
     into: Text = Field(..., max_length=24, description="主件编号")
     reason: Text = Field("", max_length=2000)

@@ -31,6 +31,7 @@ from minyi.api.schemas import (
     ExtendIn,
     MergeIn,
     OptionalReasonIn,
+    RaisePriorityIn,
     RateIn,
     ReasonIn,
     ReplyIn,
@@ -275,6 +276,11 @@ def merge(request: HttpRequest, number: Text, payload: MergeIn) -> dict[str, Any
         return services.merge_appeal(appeal, into=target, by=user, reason=payload.reason)
 
     return _act(request, number, run)
+
+
+@api.post("/appeals/{number}/raise-priority", summary="提高紧急程度（已派单的缩短答复时限）", **_ACT)
+def raise_priority(request: HttpRequest, number: Text, payload: RaisePriorityIn) -> dict[str, Any]:
+    return _act(request, number, lambda a, u: services.raise_priority(a, payload.priority, reason=payload.reason, by=u))
 
 
 # ---- directory and stats -------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Appeals go through the real actions (intake, then ``workflow.services.perform``) with
 back-dated times, so the audit trail, SLA stamps and rates are what production would
-record. The same seed and anchor day give the same appeals.
+record. The same seed and anchor day give the same appeals. About 6 % of dispatches first go to a
+plausible but wrong department and are corrected by 转派 or 退单, as on a real dispatch desk.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None]] = [
     ("admin", "管理员", Role.ADMIN, "sjj"),
 ]
 
+# Chance that an appeal of a category in ``demo_data.MISROUTES`` is first dispatched to a plausible but wrong
+# department and then corrected: about 6 % of all dispatches.
+MISROUTE_RATE = 0.08
+
 CHANNEL_WEIGHTS = {"12345": 55, "sst": 10, "zqzch": 3, "sqmy": 4, "dzf": 6, "ssp": 10, "wzxx": 8, "cl": 2, "rdjy": 1, "zxta": 1}
 
 
@@ -68,6 +73,16 @@ def ensure_demo_accounts() -> list[tuple[str, str, str]]:
         if not username.startswith("h-"):
             printed.append((username, DEMO_PASSWORD, full_name))
     return printed
+
+
+@dataclass(frozen=True)
+class Misroute:
+    """A first dispatch to the wrong department, and what that department says when it hands the appeal back."""
+
+    department: Department
+    category: Category
+    reason: str
+    reason_code: str
 
 
 @dataclass
@@ -99,12 +114,16 @@ def _enterprise_code(rng: random.Random) -> str:
 class Seeder:
     def __init__(self, seed: int, anchor: dt.datetime) -> None:
         self.rng = random.Random(seed)
+        # Misroutes draw from their own stream, so they disturb the other stories as little as possible.
+        self.misroute_rng = random.Random(f"misroute-{seed}")
         self.anchor = anchor
         self.cast = _cast()
         self.channels = {c.code: c for c in Channel.objects.all()}
         self.categories = {c.code: c for c in Category.objects.filter(level=2).select_related("default_department")}
         self.communities = list(GridCell.objects.filter(level=GridCell.Level.COMMUNITY).select_related("parent__department"))
         self.recent: dict[str, Appeal] = {}
+        self.departments = {d.code: d for d in Department.objects.all()}
+        self.streets = sorted({c.parent.department for c in self.communities if c.parent is not None and c.parent.department is not None}, key=lambda d: d.code)
 
     def _intake_data(self) -> tuple[IntakeData, Category, GridCell]:
         rng = self.rng
@@ -138,6 +157,27 @@ class Seeder:
         assert category.default_department is not None
         return category.default_department
 
+    def _misroute(self, category: Category, cell: GridCell, right: Department) -> Misroute | None:
+        """Now and then, the wrong department a dispatcher might pick for this appeal (``demo_data.MISROUTES``)."""
+        rng = self.misroute_rng
+        if rng.random() >= MISROUTE_RATE or category.code not in demo_data.MISROUTES:
+            return None
+        target, category_code, reason = rng.choice(demo_data.MISROUTES[category.code])
+        street = cell.parent.department if cell.parent is not None else None
+        code = "not_our_duty"
+        if target == "street":
+            department = street
+        elif target == "neighbour":
+            if street not in self.streets:
+                return None
+            department = self.streets[(self.streets.index(street) + 1) % len(self.streets)]
+            code = "wrong_territory"
+        else:
+            department = self.departments.get(target)
+        if department is None or department.pk == right.pk:
+            return None
+        return Misroute(department, self.categories[category_code], reason, code)
+
     def one(self) -> Appeal:
         rng = self.rng
         # Skewed towards recent days, like a live hotline's open backlog.
@@ -149,16 +189,18 @@ class Seeder:
         clock = [created]
         department = self._department_for(category, cell)
         handler = self.cast.handlers.get(department.pk, self.cast.dispatcher)
+        misroute = self._misroute(category, cell, department)
 
-        def step(event: Event, actor: Any, hours: tuple[float, float], **kwargs: Any) -> bool:
-            moment = clock[0] + dt.timedelta(hours=rng.uniform(*hours))
+        def step(event: Event, actor: Any, hours: tuple[float, float] | float, **kwargs: Any) -> bool:
+            """Fire ``event`` some ``hours`` (drawn from a range, or exact) after the previous step, unless that is past the anchor."""
+            moment = clock[0] + dt.timedelta(hours=rng.uniform(*hours) if isinstance(hours, tuple) else hours)
             if moment >= self.anchor:
                 return False
             clock[0] = moment
             wf.perform(appeal, event, by=actor, now=moment, **kwargs)
             return True
 
-        for ok in self._story(appeal, accepted, data.kind, category, department, handler, step):
+        for ok in self._story(appeal, accepted, data.kind, category, department, handler, step, misroute):
             if not ok:
                 break
         self.recent[category.code] = appeal
@@ -173,6 +215,7 @@ class Seeder:
         department: Department,
         handler: Any,
         step: Callable[..., bool],
+        misroute: Misroute | None = None,
     ) -> Iterator[bool]:
         rng, cast = self.rng, self.cast
         if not accepted:
@@ -192,8 +235,11 @@ class Seeder:
             if twin.state in (State.PENDING_DISPATCH, State.DISPATCHED, State.IN_PROGRESS):
                 yield step(Event.MERGE, cast.dispatcher, (0.2, 4), merge_into=twin, reason=f"与 {twin.number} 反映同一问题")
                 return
-        yield step(Event.DISPATCH, cast.dispatcher, (0.2, 6), department=department, category=category)
-        if rng.random() < 0.06:
+        if misroute is None:
+            yield step(Event.DISPATCH, cast.dispatcher, (0.2, 6), department=department, category=category)
+        else:
+            yield from self._misrouted(misroute, category, department, step)
+        if rng.random() < 0.06 and misroute is None:  # a misrouted appeal has had its 退单
             yield step(Event.RETURN, handler, (1, 20), reason="该事项不属于本单位职责范围", reason_code="not_our_duty")
             if rng.random() < 0.5:
                 yield step(Event.REJECT_RETURN, cast.dispatcher, (0.5, 6), reason="经核实属于本单位职责，退单驳回，请继续办理")
@@ -232,6 +278,29 @@ class Seeder:
         yield step(Event.REPLY, handler, (12, 24 * 3), reply="仲裁重办：已会同街道彻底整改。")
         yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
         yield step(Event.CLOSE, cast.operator, (4, 48), satisfaction=3, resolved=True)
+
+    def _misrouted(self, wrong: Misroute, category: Category, right: Department, step: Callable[..., bool]) -> Iterator[bool]:
+        """派错部门 and its correction: 转派 by the dispatcher, or the wrong department's 退单 and a new dispatch."""
+        rng, dispatcher = self.misroute_rng, self.cast.dispatcher
+        wrong_handler = self.cast.handlers.get(wrong.department.pk, dispatcher)
+        # Timed like the story's own dispatch, from the main stream, which the correction then leaves alone.
+        yield step(Event.DISPATCH, dispatcher, (0.2, 6), department=wrong.department, category=wrong.category)
+        roll = rng.random()
+        if roll < 0.35:  # the dispatcher notices on review, or the department phones: 转派
+            reason = rng.choice([
+                f"派单复核发现派错部门，该事项属{right.name}职责，转派。",
+                f"经与{wrong.department.name}电话核实，该事项属{right.name}职责，予以转派。",
+            ])
+            yield step(Event.REDISPATCH, dispatcher, rng.uniform(0.5, 8), department=right, category=category, reason=reason)
+            return
+        if rng.random() < 0.3:  # signed for before anyone read it closely
+            yield step(Event.CLAIM, wrong_handler, rng.uniform(0.5, 12))
+        yield step(Event.RETURN, wrong_handler, rng.uniform(1, 24), reason=wrong.reason, reason_code=wrong.reason_code)
+        if roll < 0.7:  # 同意退单并改派
+            yield step(Event.REDISPATCH, dispatcher, rng.uniform(0.5, 6), department=right, category=category, reason=f"同意退单，改派{right.name}办理。")
+            return
+        yield step(Event.APPROVE_RETURN, dispatcher, rng.uniform(0.5, 6), reason="退单理由成立，同意退单。")
+        yield step(Event.DISPATCH, dispatcher, rng.uniform(0.2, 4), department=right, category=category, reason=f"退单后重新派单至{right.name}。")
 
 
 def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, progress: Callable[[int], None] | None = None) -> int:

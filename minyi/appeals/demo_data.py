@@ -140,3 +140,56 @@ REPLIES = [
     "已安排工作人员现场处置，问题已解决，后续将加强日常巡查。",
     "经调查，该事项已纳入本年度整治计划，预计{days}内完成，已向诉求人解释说明。",
 ]
+
+# 派错部门: where a dispatcher plausibly sends an appeal of this category by mistake, and what the wrong
+# department writes when it hands it back. Each entry is (department code, the category the dispatcher
+# picked, 退单 reason); "street" is the street office where the appeal happened, "neighbour" the next
+# street (a place-name mix-up, returned as 不属本辖区). ``minyi.appeals.demo`` corrects every one of them.
+MISROUTES: dict[str, list[tuple[str, str, str]]] = {
+    "cxjs-wy": [
+        ("zjj", "cxjs-wy", "小区物业服务纠纷实行属地管理，应由所在街道牵头督促物业整改，请改派属地街道。"),
+        ("neighbour", "cxjs-wy", "经核实，该小区不在本街道辖区，请改派属地街道。"),
+    ],
+    "cxjs-zf": [("zjj", "cxjs-zf", "公租房申请受理和老旧小区改造摸底由属地街道负责，本局不直接受理个人申请。")],
+    "cxjs-sz": [
+        ("cgj", "csgl-hw", "道路、路灯、井盖等市政设施的养护属区住建局职责，本局无养护队伍和经费。"),
+        ("street", "cxjs-sz", "市政道路设施维修属区住建局职责，街道无维修权限，请改派。"),
+    ],
+    "csgl-wz": [
+        ("zjj", "cxjs-wy", "违法搭建查处和占道经营整治属街道综合行政执法职责，不属住建部门。"),
+        ("cgj", "csgl-wz", "相关执法权已下放街道，违法建设和占道经营由属地街道综合执法队查处。"),
+        ("neighbour", "csgl-wz", "经现场核实，该处不在本街道辖区，请改派属地街道。"),
+    ],
+    "csgl-hw": [
+        ("cgj", "csgl-hw", "生活垃圾清运由属地街道组织实施，请改派所在街道。"),
+        ("neighbour", "csgl-hw", "经现场核实，诉求地点不在本街道辖区，请改派属地街道。"),
+    ],
+    "csgl-tc": [
+        ("gaj", "ggaq-zs", "小区内部道路停车不属交警管辖范围，应由属地街道协调物业处理。"),
+        ("neighbour", "csgl-tc", "经核实，该小区属相邻街道管辖，请改派。"),
+    ],
+    "hjbh-zs": [
+        ("zjj", "cxjs-sz", "施工噪声扰民由生态环境部门依法查处，本局不具备噪声执法权限。"),
+        ("street", "csgl-wz", "噪声扰民的监测和查处属区生态环境局职责，街道无监测设备和执法权。"),
+    ],
+    "hjbh-dq": [("scj", "smjg-sp", "餐饮油烟排放和工地扬尘不属市场监管职责，应由生态环境部门查处。")],
+    "hjbh-ss": [("street", "csgl-hw", "涉嫌偷排污水需由生态环境部门取样检测并立案查处，街道无此职能。")],
+    "jtys-gj": [("gaj", "ggaq-zs", "公交线路设置和到站问题属交通运输部门职责，不属交警管辖。")],
+    "jtys-cz": [("gaj", "ggaq-zs", "出租车拒载属客运市场管理事项，由区交通运输局处理。")],
+    "ldsb-qx": [("zjj", "cxjs-sz", "欠薪投诉由人社部门劳动保障监察受理，请改派区人社局。")],
+    "ldsb-sb": [("wjw", "wsjk-yl", "养老保险缴费和医保异地就医备案属社会保险经办事项，不属卫健委职责。")],
+    "ldsb-jy": [("fgw", "yshj-zc", "一次性创业补贴属就业扶持政策，由区人社局受理。")],
+    "jywt-jy": [("scj", "smjg-xf", "校外培训机构停课退费由教育部门牵头处置，请改派区教体文旅委。")],
+    "wsjk-gw": [("street", "csgl-hw", "病媒生物防制由区卫健委统筹安排专业消杀，街道无专业队伍。")],
+    "smjg-xf": [("swj", "sdly-sm", "预付卡退费和价格欺诈属消费维权，由市场监管部门处理。")],
+    "smjg-sp": [("wjw", "wsjk-gw", "食品销售和餐饮后厨卫生的监管属市场监管部门职责。")],
+    "sdly-sm": [("scj", "smjg-sp", "菜场营业时间调整属商贸流通管理，应由区商务局负责。")],
+    "ggaq-xf": [("zjj", "cxjs-wy", "电动车违规充电和消防通道堵塞属消防安全隐患，由应急管理部门督促整治。")],
+    "ggaq-zs": [("jtj", "jtys-gj", "信号灯配时和路口通行秩序属公安交警职责。")],
+    "mzfw-yl": [
+        ("mzj", "mzfw-yl", "独居老人探视和居家养老服务补贴申请由属地街道、社区落实。"),
+        ("neighbour", "mzfw-yl", "经社区核实，该老人住址不在本街道辖区，请改派属地街道。"),
+    ],
+    "mzfw-cj": [("mzj", "mzfw-jz", "残疾人两项补贴和无障碍设施问题由区残联负责。")],
+    "yshj-zc": [("swj", "sdly-sm", "惠企政策兑现和技改补贴由区发改委营商环境科统筹，请改派。")],
+}

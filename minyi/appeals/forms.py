@@ -118,3 +118,20 @@ class ActionForm(forms.Form):
             self.fields["merge_into"].required = True
         if event == Event.REQUEST_EXTENSION:
             self.fields["extension_days"].required = True
+
+
+class RaisePriorityForm(forms.Form):
+    """提高紧急程度: the select offers only the priorities above the appeal's current one.
+
+    Any known priority parses; whether it is higher is the action's rule
+    (``services.raise_priority``), which the view turns into this form's errors.
+    """
+
+    priority = forms.ChoiceField(label=_("提高为"), choices=Priority.choices)
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args: Any, offered: list[str], **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "raise_priority")
+        super().__init__(*args, **kwargs)
+        labels = dict(Priority.choices)
+        self.fields["priority"].widget = forms.Select(choices=[(p, labels[p]) for p in offered])

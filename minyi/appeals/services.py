@@ -14,14 +14,16 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from minyi.appeals.models import Appeal, DailyCounter, Kind, Priority, SubmitterType
+from minyi.appeals.models import PRIORITY_ORDER, Appeal, DailyCounter, Kind, Priority, SubmitterType
 from minyi.appeals.validators import normalize_phone, validate_credit_code, validate_phone
 from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.workflow import services as wf
 from minyi.workflow.calendar import SHANGHAI
-from minyi.workflow.machine import Event
+from minyi.workflow.machine import OPEN_STATES, STATE_LABELS, Event, TransitionError
 from minyi.workflow.models import AuditEvent
+from minyi.workflow.policy import RAISES_PRIORITY
 
 MAX_CONTENT = 5000
 
@@ -347,6 +349,43 @@ def merge_appeal(appeal: Appeal, *, into: Appeal, by: Any, reason: str = "") -> 
 def unmerge_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
     """撤销合并: the sub goes back to the dispatch desk on its own."""
     return wf.perform(appeal, Event.UNMERGE, by=by, reason=reason)
+
+
+def raisable_priorities(appeal: Appeal) -> list[str]:
+    """The priorities staff may raise an open appeal to: those above its current one (一般 < 紧急 < 特急)."""
+    order = [str(p) for p in PRIORITY_ORDER]
+    if appeal.state not in OPEN_STATES or appeal.priority not in order:
+        return []
+    return order[order.index(appeal.priority) + 1 :]
+
+
+def raise_priority(appeal: Appeal, priority: str, *, reason: str, by: Any) -> Appeal:
+    """提高紧急程度 by a dispatcher, supervisor or admin (``RAISES_PRIORITY``): ``workflow.services.raise_priority``.
+
+    Once dispatched, the reply deadline moves earlier (never later), one ``priority_raised``
+    audit row is written and the department is told. Unlike the workflow action, which
+    leaves a lower or equal priority as it is (the triage job relies on that), a person's
+    request is refused: ActionForbidden for other roles, TransitionError for an appeal
+    that is no longer open (办结, 不予受理, 已合并), ValidationError for a priority that is
+    not higher than the current one or a blank reason. Checked under the row lock.
+    """
+    if not wf.Actor.of(by).roles & RAISES_PRIORITY:
+        raise wf.ActionForbidden(gettext("您没有权限提高诉求的紧急程度"))
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if locked.state not in OPEN_STATES:
+            state = gettext(STATE_LABELS[locked.state])
+            raise TransitionError(gettext("当前状态“%(state)s”不能提高紧急程度") % {"state": state}, code="not_allowed")
+        errors: dict[str, list[str]] = {}
+        if priority not in raisable_priorities(locked):
+            current = locked.get_priority_display()
+            errors["priority"] = [gettext("只能提高紧急程度：当前为“%(current)s”，请选择更高的级别") % {"current": current}]
+        if not reason:
+            errors["reason"] = [gettext("请填写提高紧急程度的理由")]
+        if errors:
+            raise ValidationError(errors)
+        return wf.raise_priority(locked, priority, by=by, reason=reason)
 
 
 def _learn(appeal: Appeal, source: str) -> None:

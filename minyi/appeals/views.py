@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from minyi.appeals import attachments, services
-from minyi.appeals.forms import ActionForm, IntakeForm
-from minyi.appeals.models import Appeal, Kind
+from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
+from minyi.appeals.models import Appeal, Kind, Priority
 from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.appeals.validators import mask_phone
 from minyi.core.roles import department_ids_of, roles_of, sees_personal_data
@@ -26,7 +26,7 @@ from minyi.desk import templates as reply_templates
 from minyi.directory.models import Channel
 from minyi.workflow import machine
 from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State, TransitionError
-from minyi.workflow.policy import may
+from minyi.workflow.policy import RAISES_PRIORITY, may
 from minyi.workflow.services import ActionForbidden
 from minyi.workflow.sla import SLA_STATE_LABELS, sla_state
 
@@ -139,12 +139,26 @@ def available_actions(appeal: Appeal, user: Any) -> list[str]:
 ACTION_LABELS = {**{e.value: label for e, label in EVENT_LABELS.items()}, "callback": "回访评价"}
 
 
-def _detail_context(request: HttpRequest, appeal: Appeal, failed: ActionForm | None = None) -> dict[str, Any]:
+def _raise_priority_form(appeal: Appeal, user: Any, failed: RaisePriorityForm | None) -> RaisePriorityForm | None:
+    """提高紧急程度 for dispatchers, supervisors and admins, while the appeal is open and not yet 特急."""
+    if failed is not None:
+        return failed
+    offered = services.raisable_priorities(appeal)
+    if not offered or not roles_of(user) & RAISES_PRIORITY:
+        return None
+    return RaisePriorityForm(offered=offered)
+
+
+def _detail_context(
+    request: HttpRequest, appeal: Appeal, failed: ActionForm | None = None, failed_raise: RaisePriorityForm | None = None
+) -> dict[str, Any]:
     forms = []
     for name in available_actions(appeal, request.user):
         form = failed if failed is not None and failed.event == name else ActionForm(event=name, prefix=name)
         forms.append({"name": name, "label": gettext(ACTION_LABELS[name]), "form": form})
     return {
+        "raise_priority": _raise_priority_form(appeal, request.user, failed_raise),
+        "priorities": Priority.choices,  # names the levels of 提高紧急程度 rows on the timeline
         **_display(appeal, request.user),
         "timeline": services.timeline(appeal),
         "actions": forms,
@@ -190,6 +204,42 @@ def appeal_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             return redirect("appeals:detail", number=appeal.number)
     appeal.refresh_from_db()
     return render(request, "appeals/detail.html", _detail_context(request, appeal, failed=form), status=400)
+
+
+@login_required
+@require_POST
+def appeal_raise_priority(request: HttpRequest, number: str) -> HttpResponse:
+    """提高紧急程度 (``services.raise_priority``): shortens a running reply clock; the message names the new deadline."""
+    appeal = _get_visible(request, number)
+    if not roles_of(request.user) & RAISES_PRIORITY:
+        return HttpResponseForbidden(gettext("您没有权限提高诉求的紧急程度"))
+    form = RaisePriorityForm(request.POST, offered=services.raisable_priorities(appeal))
+    if form.is_valid():
+        try:
+            raised = services.raise_priority(appeal, form.cleaned_data["priority"], reason=form.cleaned_data["reason"], by=request.user)
+        except ActionForbidden as exc:
+            return HttpResponseForbidden(exc.message)
+        except TransitionError as exc:
+            form.add_error(None, gettext(exc.message))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _raised_message(appeal, raised))
+            return redirect("appeals:detail", number=appeal.number)
+    appeal.refresh_from_db()
+    return render(request, "appeals/detail.html", _detail_context(request, appeal, failed_raise=form), status=400)
+
+
+def _raised_message(before: Appeal, after: Appeal) -> str:
+    """Names the new reply deadline when the raise moved it (a paused clock only keeps less time for later)."""
+    done = gettext("已将紧急程度提高为“%(priority)s”") % {"priority": after.get_priority_display()}
+    if after.paused_remaining_seconds != before.paused_remaining_seconds:
+        return done + gettext("，答复时限已相应缩短，恢复办理后按新时限计时")
+    if after.reply_due_at is not None and after.reply_due_at != before.reply_due_at:
+        return done + gettext("，答复时限提前至 %(due)s") % {"due": timezone.localtime(after.reply_due_at).strftime("%Y-%m-%d %H:%M")}
+    return done
 
 
 def _run(appeal: Appeal, action: str, data: dict[str, Any], user: Any) -> Appeal:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from minyi.api.models import ApiKey
 from minyi.appeals.models import Appeal
+from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import State
 from minyi.workflow.policy import Role
 from minyi.workflow.services import replay_state
@@ -48,7 +51,7 @@ def test_openapi_is_served(client: Client) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert spec["openapi"].startswith("3.")
     paths = spec["paths"]
-    for action in ("dispatch", "claim", "reply", "return", "extend", "pause", "rate", "merge"):
+    for action in ("dispatch", "claim", "reply", "return", "extend", "pause", "rate", "merge", "raise-priority"):
         assert f"/api/v1/appeals/{{number}}/{action}" in paths
     assert "/api/v1/stats" in paths
     assert "/api/v1/departments" in paths
@@ -186,6 +189,32 @@ def test_merge_and_return(client: Client, make_key: Any, appeal_in: Any) -> None
     assert back.status_code == 200
     # Straight back to the pool, or to the return review when the workflow has one.
     assert back.json()["status"] in ("pending_dispatch", "return_requested")
+
+
+def test_raise_priority_shortens_the_reply_deadline_and_refuses_what_is_not_a_raise(client: Client, make_key: Any, appeal_in: Any) -> None:
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=SHANGHAI), tick=False):  # Monday: 一般 is due next Monday
+        dispatched, closed = appeal_in(State.DISPATCHED), appeal_in(State.CLOSED)
+    dispatcher = make_key("disp", role=Role.DISPATCHER, department="sjj-12345")
+    path = f"/appeals/{dispatched.number}/raise-priority"
+    with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=SHANGHAI), tick=False):
+        raised = call(client, "post", path, key=dispatcher, body={"priority": "critical", "reason": "燃气泄漏"})
+    assert raised.status_code == 200, raised.content
+    assert raised.json()["priority"] == "critical"
+    assert dt.datetime.fromisoformat(raised.json()["reply_due_at"]) == dt.datetime(2026, 3, 2, 12, tzinfo=SHANGHAI)  # 特急: 2 hours
+    assert dispatched.audit.filter(event="priority_raised", reason="燃气泄漏").count() == 1
+    again = assert_error(call(client, "post", path, key=dispatcher, body={"priority": "urgent", "reason": "重复"}), 422, "invalid")
+    assert "priority" in again["fields"]
+    blank = appeal_in(State.PENDING_DISPATCH)
+    refused = call(client, "post", f"/appeals/{blank.number}/raise-priority", key=dispatcher, body={"priority": "urgent", "reason": "  "})
+    assert "reason" in assert_error(refused, 422, "invalid")["fields"]
+    late = call(client, "post", f"/appeals/{closed.number}/raise-priority", key=dispatcher, body={"priority": "urgent", "reason": "x"})
+    assert_error(late, 409, "not_allowed")
+    handler = make_key("zjj", role=Role.HANDLER, department="zjj")
+    assert_error(call(client, "post", path, key=handler, body={"priority": "critical", "reason": "x"}), 403, "forbidden")
+    reader = make_key("reader", scopes=["appeals:read"])
+    assert_error(call(client, "post", path, key=reader, body={"priority": "critical", "reason": "x"}), 403, "scope_missing")
+    assert Appeal.objects.get(pk=blank.pk).priority == "normal" and Appeal.objects.get(pk=closed.pk).priority == "normal"
+    assert dispatched.audit.filter(event="priority_raised").count() == 1
 
 
 def test_list_filters_and_scoping(client: Client, make_key: Any, appeal_in: Any) -> None:
