@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "minyi.core",
     "minyi.directory",
     "minyi.workflow",
+    "minyi.audit",
     "minyi.appeals",
     "minyi.triage",
     "minyi.cockpit",

@@ -7,6 +7,7 @@ filters on (department, status) or (status, created) and sorts by a stamped colu
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +53,11 @@ class Satisfaction(models.IntegerChoices):
 STATUS_CHOICES = [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW]
 
 
+def new_public_token() -> str:
+    """An unguessable handle for public look-ups (tracking, Open311), never the sequential number."""
+    return secrets.token_urlsafe(16)
+
+
 class AppealQuerySet(models.QuerySet["Appeal"]):
     def open(self) -> AppealQuerySet:
         return self.exclude(status__in=[State.CLOSED, State.REJECTED, State.MERGED])
@@ -60,6 +66,7 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
 class Appeal(models.Model):
     number = models.CharField("编号", max_length=24, unique=True, editable=False)
     idempotency_key = models.CharField("幂等键", max_length=100, unique=True, null=True, blank=True, editable=False)
+    public_token = models.CharField("公开查询码", max_length=32, unique=True, default=new_public_token, editable=False)
     channel = models.ForeignKey(Channel, verbose_name="来源渠道", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("诉求类型", max_length=16, choices=Kind.choices, default=Kind.COMPLAINT)
     priority = models.CharField("紧急程度", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
@@ -97,6 +104,7 @@ class Appeal(models.Model):
 
     extension_days_requested = models.PositiveSmallIntegerField("申请延期(工作日)", null=True, blank=True)
     reply_text = models.TextField("答复内容", blank=True)
+    reply_public = models.BooleanField("答复可公开", default=False, help_text="是：答复内容可在 Open311 和公开地图上展示（须先确认不含个人信息）")
     satisfaction = models.PositiveSmallIntegerField("满意度", choices=Satisfaction.choices, null=True, blank=True)
     resolved = models.BooleanField("是否解决", null=True, blank=True)
     rating_comment = models.TextField("评价意见", blank=True)

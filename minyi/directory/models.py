@@ -110,6 +110,7 @@ class Channel(models.Model):
     sort = models.PositiveSmallIntegerField("排序", default=100)
     active = models.BooleanField("启用", default=True)
     public = models.BooleanField("群众自助渠道", default=False, help_text="是：提交后需人工受理")
+    open_data = models.BooleanField("公开展示", default=False, help_text="是：本渠道的诉求可在 Open311 和公开地图上以脱敏形式展示；12345热线、举报默认不公开")
 
     class Meta:
         verbose_name = "来源渠道"
