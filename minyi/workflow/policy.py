@@ -18,7 +18,9 @@ class Role(enum.StrEnum):
     HANDLER = "handler"  # 承办人
     SUPERVISOR = "supervisor"  # 督办员
     LEADER = "leader"  # 领导
-    ADMIN = "admin"  # 管理员
+    ADMIN = "admin"  # 系统管理员: reference data and the whole loop
+    SECADMIN = "secadmin"  # 安全管理员: accounts, roles, lockouts, keys (三员分立)
+    AUDITOR = "auditor"  # 审计管理员: reads the security log and nothing else
 
 
 ROLE_LABELS: Mapping[Role, str] = {
@@ -27,7 +29,9 @@ ROLE_LABELS: Mapping[Role, str] = {
     Role.HANDLER: "承办人",
     Role.SUPERVISOR: "督办员",
     Role.LEADER: "领导",
-    Role.ADMIN: "管理员",
+    Role.ADMIN: "系统管理员",
+    Role.SECADMIN: "安全管理员",
+    Role.AUDITOR: "审计管理员",
 }
 
 _E = Event
@@ -77,6 +81,9 @@ ALLOWED: Mapping[Role, frozenset[Event]] = {
     ),
     Role.LEADER: frozenset({_E.URGE, _E.SUPERVISE, _E.LIST_SUPERVISE}),
     Role.ADMIN: frozenset(Event),
+    # 三员分立: the security and audit admins touch no appeal.
+    Role.SECADMIN: frozenset(),
+    Role.AUDITOR: frozenset(),
 }
 
 # Events a handler fires on behalf of the department that holds the appeal.

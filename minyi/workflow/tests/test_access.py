@@ -34,6 +34,9 @@ ANY_DEPT = {
     },
     Role.LEADER: {Event.URGE, Event.SUPERVISE, Event.LIST_SUPERVISE},
     Role.ADMIN: set(Event) - {Event.REGISTER},
+    # 三员分立: the security and the audit admin act on no appeal.
+    Role.SECADMIN: set(),
+    Role.AUDITOR: set(),
 }
 OWN_DEPT_ONLY = {Role.HANDLER: {Event.CLAIM, Event.RETURN, Event.REQUEST_EXTENSION, Event.SUSPEND, Event.RESUME, Event.REPLY}}
 
