@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from minyi.appeals.models import Appeal, AppealQuerySet
+from minyi.appeals.models import PRIORITY_ORDER, Appeal, AppealQuerySet
 from minyi.core.roles import department_ids_of, sees_all
 from minyi.workflow.machine import State
 
@@ -23,6 +23,20 @@ def visible_to(user: Any) -> AppealQuerySet:
     if not dept_ids:
         return qs.none()
     return qs.filter(department_id__in=dept_ids)
+
+
+def priority_rank() -> Case:
+    """Priority by meaning (特急 > 紧急 > 一般), not by the stored text, which sorts alphabetically."""
+    return Case(
+        *(When(priority=p, then=Value(rank)) for rank, p in enumerate(PRIORITY_ORDER)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def most_urgent_first(qs: AppealQuerySet) -> AppealQuerySet:
+    """The most urgent appeals first, the oldest first within a priority."""
+    return qs.alias(priority_rank=priority_rank()).order_by("-priority_rank", "created_at")
 
 
 SLA_FILTERS = {

@@ -21,7 +21,7 @@ from minyi.accountability import reminders
 from minyi.appeals import services
 from minyi.appeals.forms import IntakeForm
 from minyi.appeals.models import Appeal
-from minyi.appeals.queries import SLA_FILTERS, visible_to
+from minyi.appeals.queries import SLA_FILTERS, most_urgent_first, visible_to
 from minyi.appeals.validators import mask_phone, normalize_phone
 from minyi.core.roles import roles_of, sees_personal_data
 from minyi.desk import suggestions
@@ -160,7 +160,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
             Q(triage__auto_dispatch=False) | ~Q(triage__has_key="auto_dispatch")
         ),
     }
-    qs = tabs.get(tab, tabs["new"]).order_by("-priority", "created_at")
+    qs = most_urgent_first(tabs.get(tab, tabs["new"]))
     page = _page(request, qs)
     return render(
         request,

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from minyi.appeals.models import Appeal
+from minyi.conftest import intake
 from minyi.directory.models import Category, Channel, Department
 from minyi.workflow.machine import State
 
@@ -193,3 +194,14 @@ def test_duplicate_can_be_merged_from_the_queue(client: Client, people: dict[str
     client.post(f"/appeals/{dup.number}/act/merge", {"merge-merge_into": main.number, "number": dup.number})
     dup.refresh_from_db()
     assert dup.state is State.MERGED and dup.merged_into_id == main.pk
+
+
+def test_dispatch_queue_puts_the_most_urgent_first(client: Client, people: dict[str, Any]) -> None:
+    """特急 before 紧急 before 一般, whatever the stored codes sort like as text."""
+    normal = intake(by=people["operator"], title="路灯不亮", content="明湖路一段路灯已经一周不亮。")
+    critical = intake(priority="critical", by=people["operator"], title="燃气泄漏", content="幸福小区3幢楼道里有很重的煤气味。")
+    urgent = intake(priority="urgent", by=people["operator"], title="水管爆裂", content="湖滨路自来水管爆裂，路面积水。")
+    client.force_login(people["dispatcher"])
+    page = client.get("/desk/dispatch").content.decode()
+    positions = [page.index(a.number) for a in (critical, urgent, normal)]
+    assert positions == sorted(positions)
