@@ -74,7 +74,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     Event.APPROVE_REPLY: ("reason",),
     Event.REJECT_REPLY: ("reason",),
     Event.SUPERVISE: ("reason",),
-    "callback": ("satisfaction", "resolved", "comment"),
+    "callback": ("satisfaction", "resolved", "comment", "confirm_mixed"),
     Event.MERGE: ("merge_into", "reason"),
     # Accountability (issue 4): 催办/挂牌督办, 退单审核, 差评仲裁, 撤销合并.
     Event.URGE: ("reason",),
@@ -94,9 +94,16 @@ class ActionForm(forms.Form):
     category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False)
     reply = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
     extension_days = forms.IntegerField(label=_("延期天数（工作日）"), min_value=1, max_value=30, required=False)
-    satisfaction = forms.TypedChoiceField(label=_("满意度"), choices=Satisfaction.choices, coerce=int, required=False)
-    resolved = forms.TypedChoiceField(label=_("是否解决"), choices=[("1", _("已解决")), ("0", _("未解决"))], coerce=lambda v: v == "1", required=False)
+    # No pre-selected answer: an untouched select must not record 非常不满意 and reopen the appeal.
+    satisfaction = forms.TypedChoiceField(
+        label=_("满意度"), choices=[("", _("请选择")), *Satisfaction.choices], coerce=int, required=False, empty_value=None
+    )
+    resolved = forms.TypedChoiceField(
+        label=_("是否解决"), choices=[("", _("请选择")), ("1", _("已解决")), ("0", _("未解决"))], coerce=lambda v: v == "1", required=False,
+        empty_value=None,
+    )
     comment = forms.CharField(label=_("评价意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    confirm_mixed = forms.BooleanField(label=_("确认：满意度与解决情况不一致，按群众原话记录"), required=False)
     # The metaclass moves declared fields into base_fields, so this never
     # shadows BaseForm.files at run time; only the stubs see a clash.
     files = MultipleFileField(label=_("附件（JPG/PNG/PDF）"), required=False)  # type: ignore[assignment]
@@ -118,6 +125,28 @@ class ActionForm(forms.Form):
             self.fields["merge_into"].required = True
         if event == Event.REQUEST_EXTENSION:
             self.fields["extension_days"].required = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.event == "callback" and is_contradictory(data.get("satisfaction"), data.get("resolved")) and not data.get("confirm_mixed"):
+            raise forms.ValidationError(
+                _("“%(rating)s”与“%(resolved)s”相互矛盾。请向群众再确认一次；确属如此，请勾选确认后再提交。"),
+                params={
+                    "rating": Satisfaction(data["satisfaction"]).label,
+                    "resolved": _("已解决") if data["resolved"] else _("未解决"),
+                },
+                code="contradictory",
+            )
+        return data
+
+
+def is_contradictory(satisfaction: int | None, resolved: bool | None) -> bool:
+    """不满意 but 已解决, or 满意 but 未解决: possible, but usually a slip of the mouse."""
+    if satisfaction is None or resolved is None:
+        return False
+    unhappy = satisfaction <= Satisfaction.UNSATISFIED
+    happy = satisfaction >= Satisfaction.SATISFIED
+    return (unhappy and resolved) or (happy and not resolved)
 
 
 class RaisePriorityForm(forms.Form):

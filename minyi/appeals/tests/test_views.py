@@ -162,6 +162,34 @@ def test_callback_form_closes_or_reopens(client: Client, people: dict[str, Any],
     assert appeal.state is State.DISPATCHED and appeal.satisfaction == 1
 
 
+def test_callback_form_has_no_preselected_rating(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
+    """An untouched form must not record 非常不满意: the operator chooses explicitly."""
+    appeal = appeal_in(State.PENDING_CALLBACK)
+    client.force_login(people["operator"])
+    page = client.get(f"/appeals/{appeal.number}").content.decode()
+    select = page[page.index('name="callback-satisfaction"') :]
+    select = select[: select.index("</select>")]
+    assert '<option value="" selected>' in select
+    response = client.post(f"/appeals/{appeal.number}/act/callback", {"callback-comment": "还没问"})
+    assert response.status_code == 400
+    appeal.refresh_from_db()
+    assert appeal.state is State.PENDING_CALLBACK and appeal.satisfaction is None
+
+
+def test_contradictory_callback_needs_confirmation(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
+    appeal = appeal_in(State.PENDING_CALLBACK)
+    client.force_login(people["operator"])
+    url = f"/appeals/{appeal.number}/act/callback"
+    refused = client.post(url, {"callback-satisfaction": "1", "callback-resolved": "1"})
+    assert refused.status_code == 400 and "相互矛盾" in refused.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.state is State.PENDING_CALLBACK
+    confirmed = client.post(url, {"callback-satisfaction": "1", "callback-resolved": "1", "callback-confirm_mixed": "on"})
+    assert confirmed.status_code == 302
+    appeal.refresh_from_db()
+    assert appeal.satisfaction == 1 and appeal.resolved is True
+
+
 def test_healthz(client: Client, db: None) -> None:
     assert client.get("/healthz").json()["ok"] is True
 
