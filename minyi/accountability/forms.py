@@ -14,6 +14,15 @@ from minyi.directory.models import Department
 from minyi.workflow.policy import Role
 
 
+class IsoDateInput(forms.DateInput):
+    """<input type=date> only accepts ISO dates; the zh-hans input format (2026/10/27) would show as empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.get_full_name() or obj.get_username())
@@ -73,7 +82,7 @@ class NewTopicForm(TopicForm):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("节点"), max_length=160)
-    due_on = forms.DateField(label=_("计划完成"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label=_("计划完成"), required=False, widget=IsoDateInput())
 
 
 class AppealNumberForm(forms.Form):
@@ -82,7 +91,7 @@ class AppealNumberForm(forms.Form):
 
 class EngagementForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=Engagement.Kind.choices)
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=IsoDateInput())
     topic = forms.ModelChoiceField(label=_("主题（年度主题清单）"), queryset=AnnualTopic.objects.none())
     host = forms.CharField(label=_("主持/出席领导"), max_length=80, required=False)
     place = forms.CharField(label=_("地点"), max_length=120, required=False)

@@ -276,3 +276,12 @@ def test_supervisor_desk_links_the_topic_pages(client: Client, people: dict[str,
     body = client.get("/desk/supervise").content.decode()
     for url in ("/accountability/topics/new", "/accountability/topics", "/accountability/engagements"):
         assert f'href="{url}"' in body
+
+
+def test_date_inputs_carry_iso_values_so_browsers_show_them(client: Client, people: dict[str, Any]) -> None:
+    """<input type=date> shows nothing for 2026/03/05 (the zh-hans format); it needs 2026-03-05."""
+    event = topics.record_engagement("breakfast", dt.date(2026, 3, 5), AnnualTopic.objects.create(year=2026, title="优化营商环境"), by=people["operator"])
+    client.force_login(people["operator"])
+    page = client.get(f"/accountability/engagements/{event.pk}").content.decode()
+    assert 'type="date"' in page and 'value="2026-03-05"' in page
+    assert "2026/03/05" not in page
