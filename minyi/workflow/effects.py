@@ -79,12 +79,20 @@ def clear_department(appeal: Appeal, e: EffectInput) -> None:
     appeal.claim_due_at = None
 
 
+def cap_claim_deadline(appeal: Appeal) -> None:
+    """A department must be able to claim before it has to reply: 特急's 2-hour reply beats the 1-day claim."""
+    if appeal.claim_due_at is not None and appeal.reply_due_at is not None and appeal.claim_due_at > appeal.reply_due_at:
+        appeal.claim_due_at = appeal.reply_due_at
+
+
 def start_claim_clock(appeal: Appeal, e: EffectInput) -> None:
     appeal.claim_due_at = e.clock.deadline(e.now, e.rules.claim)
+    cap_claim_deadline(appeal)
 
 
 def start_reply_clock(appeal: Appeal, e: EffectInput) -> None:
     _set_reply_deadline(appeal, e.now, e.rules.reply_budget(appeal.kind, appeal.priority), e)
+    cap_claim_deadline(appeal)
     # A new deadline starts a new SLA story: the sweep re-marks and re-escalates from scratch.
     appeal.sla_flag = ""
     appeal.escalation_level = 0

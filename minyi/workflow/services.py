@@ -22,7 +22,7 @@ from minyi.core.notify import Notice, deliver, notice_language
 from minyi.core.roles import department_ids_of, roles_of
 from minyi.workflow import machine
 from minyi.workflow.calendar import WorkingCalendar
-from minyi.workflow.effects import IMPLEMENTATIONS, EffectInput, payload_of
+from minyi.workflow.effects import IMPLEMENTATIONS, EffectInput, cap_claim_deadline, payload_of
 from minyi.workflow.machine import EVENT_LABELS, Context, Event, State, TransitionError
 from minyi.workflow.models import AuditEvent, CalendarOverride
 from minyi.workflow.policy import RAISES_PRIORITY, Role, may
@@ -342,6 +342,8 @@ def _shorten_reply_clock(appeal: Appeal, now: dt.datetime) -> dict[str, Any]:
         warn = clock.warn_point(now, budget, rules.due_soon_fraction)
         appeal.reply_due_at = due
         appeal.reply_warn_at = min(warn, appeal.reply_warn_at) if appeal.reply_warn_at is not None else warn
+        if appeal.state is State.DISPATCHED:
+            cap_claim_deadline(appeal)
     else:
         return changed
     appeal.sla_unit = budget.unit

@@ -52,7 +52,7 @@ def test_a_raise_after_dispatch_shortens_the_reply_clock_audits_and_tells_the_de
     # 特急 is 2 clock hours, counted from when the urgency became known; due soon at 80 %.
     assert (appeal.reply_due_at, appeal.reply_warn_at) == (at(2026, 3, 2, 12), at(2026, 3, 2, 11, 36))
     assert (appeal.sla_unit, appeal.reply_budget_seconds) == ("h", 2 * 3600)
-    assert appeal.claim_due_at == at(2026, 3, 3, 9)  # the claim clock does not depend on priority
+    assert appeal.claim_due_at == at(2026, 3, 2, 12)  # brought forward: no claim deadline after the reply deadline
     stored = Appeal.objects.get(pk=appeal.pk)
     assert (stored.priority, stored.reply_due_at) == ("critical", at(2026, 3, 2, 12))
     assert stored.state is State.DISPATCHED and wf.replay_state(stored) is State.DISPATCHED

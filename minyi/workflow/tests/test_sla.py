@@ -59,6 +59,22 @@ def test_critical_appeals_count_clock_hours_even_on_a_weekend(appeal_in: Callabl
     assert appeal.reply_due_at == at(2026, 3, 7, 12)
 
 
+@pytest.mark.parametrize("priority", ["normal", "urgent", "critical"])
+@pytest.mark.parametrize("moment", [at(2026, 3, 7, 10), at(2026, 3, 6, 16), at(2026, 3, 9, 9)])
+def test_claim_deadline_never_falls_after_the_reply_deadline(priority: str, moment: dt.datetime, appeal_in: Callable[..., Appeal]) -> None:
+    appeal = dispatched_at(moment, appeal_in, priority=priority)
+    assert appeal.claim_due_at is not None and appeal.reply_due_at is not None
+    assert appeal.claim_due_at <= appeal.reply_due_at
+
+
+def test_a_priority_raised_before_claim_brings_the_claim_deadline_forward(appeal_in: Callable[..., Appeal]) -> None:
+    appeal = dispatched_at(at(2026, 3, 9, 9), appeal_in)
+    with time_machine.travel(at(2026, 3, 9, 10), tick=False):
+        appeal = wf.raise_priority(appeal, "critical", by=wf.SYSTEM, reason="燃气泄漏")
+    assert appeal.reply_due_at == at(2026, 3, 9, 12)
+    assert appeal.claim_due_at is not None and appeal.claim_due_at <= appeal.reply_due_at
+
+
 def test_due_soon_at_80_percent_then_overdue(appeal_in: Callable[..., Appeal]) -> None:
     appeal = dispatched_at(at(2026, 3, 2, 9), appeal_in)
     assert appeal.reply_due_at == at(2026, 3, 9, 9)
