@@ -223,12 +223,18 @@ def link_appeal(topic: Topic, appeal: Appeal, *, by: Any, now: dt.datetime | Non
     return True
 
 
+def may_close_out(topic: Topic, user: Any) -> bool:
+    """Only the topic's leader (包案领导) signs off; an admin may stand in."""
+    actor = wf.Actor.of(user)
+    return actor.user_id == topic.leader_id or Role.ADMIN in actor.roles
+
+
 def close_out(topic: Topic, *, by: Any, note: str = "", now: dt.datetime | None = None) -> Topic:
-    """销号: the topic's leader signs off, and only when every milestone is done."""
+    """销号: the topic's leader signs off, and only when every milestone is done and every linked appeal is closed."""
     actor = wf.Actor.of(by)
     with transaction.atomic():
         locked = Topic.objects.select_for_update().get(pk=topic.pk)
-        if actor.user_id != locked.leader_id and Role.ADMIN not in actor.roles:
+        if not may_close_out(locked, by):
             raise wf.ActionForbidden("专题销号须由包案领导签批")
         if locked.status == Topic.Status.CLOSED:
             raise ValidationError("专题已销号")
@@ -237,6 +243,9 @@ def close_out(topic: Topic, *, by: Any, note: str = "", now: dt.datetime | None 
             raise ValidationError(f"还有 {len(open_steps)} 个节点未完成（{'、'.join(open_steps)}），不能销号")
         if not locked.milestones.exists():
             raise ValidationError("专题没有任何节点，不能销号")
+        unresolved = progress(locked).remaining
+        if unresolved:
+            raise ValidationError(f"还有 {unresolved} 件关联诉求未办结，不能销号：问题解决后方可销号")
         moment = now or timezone.now()
         locked.signed_off_at = moment
         locked.closed_at = moment

@@ -120,8 +120,9 @@ def _form_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(None, gettext(error))
 
 
-def _forbidden(message: str) -> HttpResponse:
-    return HttpResponseForbidden(gettext(message))
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    """A page in the site's frame that says why, not a bare-text 403."""
+    return render(request, "403.html", {"exception": gettext(message)}, status=403)
 
 
 # ----- 疑难专题 ---------------------------------------------------------------------
@@ -136,7 +137,7 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def topic_new(request: HttpRequest) -> HttpResponse:
     if not topics.may_create_topic(request.user):
-        return _forbidden("只有督办员、领导或管理员可以设立专题")
+        return _forbidden(request, "只有督办员、领导或管理员可以设立专题")
     if request.method != "POST":
         form = NewTopicForm(initial={"owner": request.user.pk})
         return render(request, "accountability/topic_form.html", {"form": form})
@@ -154,7 +155,7 @@ def topic_new(request: HttpRequest) -> HttpResponse:
                 milestones=data["milestones"],
             )
         except ActionForbidden as exc:
-            return _forbidden(exc.message)
+            return _forbidden(request, exc.message)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -167,7 +168,7 @@ def topic_new(request: HttpRequest) -> HttpResponse:
 def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = get_object_or_404(Topic, pk=topic_id)
     if not topics.may_edit_topic(topic, request.user):
-        return _forbidden("只有专题责任人、包案领导或督办员可以修改专题")
+        return _forbidden(request, "只有专题责任人、包案领导或督办员可以修改专题")
     if topic.status == Topic.Status.CLOSED:
         messages.error(request, gettext("专题已销号，不能再修改"))
         return redirect("accountability:topic", topic_id=topic.pk)
@@ -195,7 +196,7 @@ def topic_edit(request: HttpRequest, topic_id: int) -> HttpResponse:
                 department=data["department"],
             )
         except ActionForbidden as exc:
-            return _forbidden(exc.message)
+            return _forbidden(request, exc.message)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -211,7 +212,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     if request.method == "POST":
         action: Any = request.POST.get("action")
         if action in ("milestone", "add_milestone", "link_appeal") and not topics.may_edit_topic(topic, request.user):
-            return _forbidden("只有专题责任人、包案领导或督办员可以修改专题")
+            return _forbidden(request, "只有专题责任人、包案领导或督办员可以修改专题")
         try:
             if action == "close_out":
                 topics.close_out(topic, by=request.user, note=request.POST.get("note", ""))
@@ -237,7 +238,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
                     else:
                         messages.info(request, gettext("诉求 %(number)s 已在专题中") % {"number": appeal.number})
         except ActionForbidden as exc:
-            return _forbidden(exc.message)
+            return _forbidden(request, exc.message)
         except ValidationError as exc:
             if action in ("add_milestone", "link_appeal"):
                 _form_errors(link_form if action == "link_appeal" else milestone_form, exc)
@@ -255,6 +256,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
             "milestones": topic.milestones.all(),
             "appeals": topic.appeals.select_related("department").order_by("-created_at")[:100],
             "can_edit": topics.may_edit_topic(topic, request.user),
+            "can_close_out": topics.may_close_out(topic, request.user),
             "milestone_form": milestone_form,
             "link_form": link_form,
             "audit": topic.audit.order_by("-id")[:50],
@@ -275,7 +277,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def engagement_new(request: HttpRequest) -> HttpResponse:
     if not topics.may_record_engagement(request.user):
-        return _forbidden("您没有登记活动的权限")
+        return _forbidden(request, "您没有登记活动的权限")
     if request.method != "POST":
         return render(request, "accountability/engagement_form.html", {"form": EngagementForm()})
     form = EngagementForm(request.POST)
@@ -293,7 +295,7 @@ def engagement_new(request: HttpRequest) -> HttpResponse:
                 notes=data["notes"],
             )
         except ActionForbidden as exc:
-            return _forbidden(exc.message)
+            return _forbidden(request, exc.message)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -307,7 +309,7 @@ def engagement_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     """Edit an event and record the appeals raised there (by number)."""
     event = get_object_or_404(Engagement.objects.select_related("topic"), pk=event_id)
     if not topics.may_record_engagement(request.user):
-        return _forbidden("您没有登记活动的权限")
+        return _forbidden(request, "您没有登记活动的权限")
     initial = {
         "kind": event.kind,
         "date": event.date,
@@ -338,7 +340,7 @@ def engagement_detail(request: HttpRequest, event_id: int) -> HttpResponse:
                 else:
                     messages.info(request, gettext("诉求 %(number)s 已录入过") % {"number": appeal.number})
     except ActionForbidden as exc:
-        return _forbidden(exc.message)
+        return _forbidden(request, exc.message)
     except ValidationError as exc:
         _form_errors(link_form if action == "appeal" else form, exc)
     invalid = bool(form.errors or link_form.errors)

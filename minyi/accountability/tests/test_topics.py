@@ -41,15 +41,19 @@ def test_a_topic_cannot_be_closed_out_until_every_milestone_is_done(
     topics.complete_milestone(second, by=people["supervisor"])
     with pytest.raises(wf.ActionForbidden, match="包案领导"):
         topics.close_out(topic, by=people["supervisor"])  # the leader signs off, nobody else
+    # Milestones done is not enough: "交办3件，解决1件，剩余2件" must not read 已销号.
+    with pytest.raises(ValidationError, match="还有 2 件关联诉求未办结"):
+        topics.close_out(topic, by=people["leader"])
+    # The progress line follows the data, not a typed-in figure: a reply is not yet a solution.
+    wf.perform(linked[1], Event.REPLY, by=people["admin"], reply="已完成加装")
+    assert topics.progress(topic).solved == 1
+    assert linked[1].audit.filter(event="topic_link").exists()
+    Appeal.objects.filter(pk__in=[a.pk for a in linked]).update(status=State.CLOSED)  # test shortcut: the rest of the loop is tested elsewhere
     topic = topics.close_out(topic, by=people["leader"], note="同意销号")
     assert topic.status == Topic.Status.CLOSED
     assert topic.signed_off_at is not None
     with pytest.raises(ValidationError, match="已销号"):
         topics.close_out(topic, by=people["leader"])
-    # The progress line follows the data, not a typed-in figure.
-    wf.perform(linked[1], Event.REPLY, by=people["admin"], reply="已完成加装")
-    assert topics.progress(topic).solved == 1
-    assert linked[1].audit.filter(event="topic_link").exists()
 
 
 def test_topic_page_shows_progress_and_refuses_early_close_out(
@@ -68,6 +72,23 @@ def test_topic_page_shows_progress_and_refuses_early_close_out(
     assert "不能销号" in response.content.decode()
     topic.refresh_from_db()
     assert topic.status == Topic.Status.OPEN
+
+
+def test_only_the_leader_sees_the_close_out_button_and_others_get_a_page_not_bare_text(
+    client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]
+) -> None:
+    topic = topics.create_topic(
+        "河道整治", owner=people["supervisor"], leader=people["leader"], by=people["supervisor"], milestones=[("截污纳管", None)],
+        appeals=[appeal_in(State.IN_PROGRESS)],
+    )
+    client.force_login(people["supervisor"])
+    page = client.get(f"/accountability/topics/{topic.pk}").content.decode()
+    assert 'value="close_out"' not in page
+    refused = client.post(f"/accountability/topics/{topic.pk}", {"action": "close_out"})
+    assert refused.status_code == 403
+    assert "<html" in refused.content.decode() and "包案领导" in refused.content.decode()
+    client.force_login(people["leader"])
+    assert 'value="close_out"' in client.get(f"/accountability/topics/{topic.pk}").content.decode()
 
 
 def test_enterprise_officer_hears_of_dispatch_and_events_use_the_year_list(
