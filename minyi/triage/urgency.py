@@ -55,35 +55,35 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "gas",
         "critical",
-        "燃气泄漏/煤气味 gas leak",
+        "燃气泄漏/煤气味",
         re.compile(
             r"(燃气|煤气|天然气|液化气)[^，。；]{0,6}(泄漏|泄露|漏气|味道?很?(大|浓|重)|爆炸)|闻到[^，。]{0,4}(煤气|燃气|天然气)味|漏气"
         ),
     ),
-    _Rule("fire", "critical", "火灾/起火 fire", re.compile(r"着火|起火|失火|火灾|火情|冒烟|燃烧起来|浓烟")),
-    _Rule("explosion", "critical", "爆炸危险 explosion risk", re.compile(r"爆炸|爆燃|易燃易爆")),
+    _Rule("fire", "critical", "火灾/起火", re.compile(r"着火|起火|失火|火灾|火情|冒烟|燃烧起来|浓烟")),
+    _Rule("explosion", "critical", "爆炸危险", re.compile(r"爆炸|爆燃|易燃易爆")),
     _Rule(
         "electric",
         "critical",
-        "触电/漏电/电线裸露 electrical hazard",
+        "触电/漏电/电线裸露",
         re.compile(r"触电|漏电|电线(裸露|掉落|垂落|断落|脱落)|高压线(断|掉|垂|落)|电缆(裸露|断)|带电"),
     ),
     _Rule(
         "structure",
         "critical",
-        "建筑结构危险 structural danger",
+        "建筑结构危险",
         re.compile(r"(倒塌|坍塌|塌方|塌陷|垮塌|危房|墙体开裂|楼体开裂|随时(可能)?(倒|塌|掉)|摇摇欲坠|裂缝(越来越)?大|悬空)"),
     ),
     _Rule(
         "life",
         "critical",
-        "生命危险 threat to life",
+        "生命危险",
         re.compile(r"生命危险|危及生命|人命关天|出人命|性命|轻生|自杀|跳楼|寻死|不想活|伤人|砍人|持刀|打死|生命安全"),
     ),
     _Rule(
         "child_risk",
         "urgent",
-        "儿童处于危险 child at risk",
+        "儿童处于危险",
         re.compile(
             r"(儿童|小孩|孩子|幼儿|婴儿|学生|未成年)[^。；]{0,12}(危险|被打|虐待|走失|失踪|溺水|被困|无人照看|受伤|安全隐患|性侵|猥亵)|(虐待|殴打|体罚)[^。；]{0,6}(儿童|孩子|学生|幼儿)"
         ),
@@ -91,22 +91,22 @@ _RULES: tuple[_Rule, ...] = (
     _Rule(
         "elderly_risk",
         "urgent",
-        "老人处于危险 elderly person at risk",
+        "老人处于危险",
         re.compile(
             r"(老人|老年人|孤寡|独居|空巢|残疾人|瘫痪)[^。；]{0,12}(危险|无人照顾|无人照料|被困|摔倒|走失|饿|病危|昏迷|虐待|遗弃|断水|断电)"
         ),
     ),
-    _Rule("flood", "urgent", "积水/内涝/溺水 flooding", re.compile(r"内涝|洪水|水淹|溺水|淹没|山洪|泥石流|山体滑坡")),
+    _Rule("flood", "urgent", "积水/内涝/溺水", re.compile(r"内涝|洪水|水淹|溺水|淹没|山洪|泥石流|山体滑坡")),
     _Rule(
         "safety",
         "urgent",
-        "安全隐患 safety hazard",
+        "安全隐患",
         re.compile(r"安全隐患|重大隐患|极其危险|非常危险|十分危险|随时可能发生|井盖(缺失|丢失|破损|被盗)|窨井"),
     ),
     _Rule(
         "utility_outage",
         "urgent",
-        "停水停电停气 utility outage",
+        "停水停电停气",
         re.compile(r"(停水|停电|断水|断电|停气)[^。]{0,10}(天|多日|至今|一直)"),
     ),
 )
