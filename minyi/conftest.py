@@ -27,6 +27,8 @@ def _fast_and_quiet(settings: Any) -> Iterator[None]:
     settings.MINYI_TRIAGE_MODEL = "/nonexistent/minyi-test-model.npz"
     # Suggestions inside intake_appeal, as before the background executor; async tests opt in.
     settings.MINYI_TRIAGE_SUGGEST_MODE = "sync"
+    # Outbox jobs run right after commit, in the test's thread; the Celery tests opt in.
+    settings.MINYI_JOBS_TRANSPORT = "sync"
     from minyi.triage import integration
 
     integration.forget_directory()  # ids change when transactional tests reload the district

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "minyi.directory",
     "minyi.workflow",
     "minyi.audit",
+    "minyi.jobs",
     "minyi.appeals",
     "minyi.triage",
     "minyi.cockpit",
@@ -187,3 +188,19 @@ LOGGING = {
         "minyi": {"handlers": ["console"], "level": os.environ.get("MINYI_LOG_LEVEL", "INFO")},
     },
 }
+
+# Background jobs (minyi.jobs): the outbox's transport. "inline" needs no broker (make demo);
+# "celery" hands jobs to `minyi worker` over MINYI_BROKER_URL; "sync" runs them after commit.
+MINYI_JOBS_TRANSPORT = os.environ.get("MINYI_JOBS_TRANSPORT", "inline").strip().lower()
+if MINYI_JOBS_TRANSPORT not in {"inline", "celery", "sync"}:
+    raise ImproperlyConfigured(f"MINYI_JOBS_TRANSPORT must be inline, celery or sync, not {MINYI_JOBS_TRANSPORT!r}")
+# The inline worker also fires periodic work (sweeps, rollups) when this is on: the demo's scheduler.
+MINYI_JOBS_PERIODIC = _flag("MINYI_JOBS_PERIODIC", "0")
+CELERY_BROKER_URL = os.environ.get("MINYI_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TIMEZONE = TIME_ZONE

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    name = "minyi.jobs"
+    verbose_name = "后台任务"
+
+    def ready(self) -> None:
+        from minyi.jobs import periodic, registry
+
+        registry.autodiscover()
+        periodic.autodiscover()
