@@ -9,8 +9,9 @@
 | MINYI_VAR_DIR | <repo>/var | SQLite file, uploads, trained models |
 | MINYI_NOTIFY_BACKEND | console | console, locmem, email |
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
-| MINYI_TRIAGE_SUGGEST_MODE | async | async: AI suggestions after commit in a background thread; sync: inside the intake call (tests) |
-| MINYI_TRIAGE_ASYNC_WORKERS | 2 | threads computing suggestions in async mode |
+| MINYI_TRIAGE_SUGGEST_MODE | async | async: AI suggestions as an outbox job run after commit; sync: inside the intake call (tests) |
+| MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |
+| MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
 """
 
@@ -169,14 +170,11 @@ MINYI_MAP_TILES = os.environ.get("MINYI_MAP_TILES", "")
 MINYI_MAP_CENTER = [float(x) for x in os.environ.get("MINYI_MAP_CENTER", "31.30,120.61").split(",")]
 MINYI_AUTO_DISPATCH = _flag("MINYI_AUTO_DISPATCH", "0")
 MINYI_TRIAGE_MODEL = os.environ.get("MINYI_TRIAGE_MODEL", str(VAR_DIR / "models" / "triage.npz"))
-# "async": suggestions are computed after the intake commits, off the request path, by a
-# small thread pool; "sync": inside intake_appeal (the test suite's default, see conftest).
+# "async": suggestions are an outbox job (minyi.jobs) written with the appeal and run by a
+# worker after commit; "sync": inside intake_appeal (the test suite's default, see conftest).
 MINYI_TRIAGE_SUGGEST_MODE = os.environ.get("MINYI_TRIAGE_SUGGEST_MODE", "async").strip().lower()
 if MINYI_TRIAGE_SUGGEST_MODE not in {"async", "sync"}:
     raise ImproperlyConfigured(f"MINYI_TRIAGE_SUGGEST_MODE must be async or sync, not {MINYI_TRIAGE_SUGGEST_MODE!r}")
-MINYI_TRIAGE_ASYNC_WORKERS = max(1, int(os.environ.get("MINYI_TRIAGE_ASYNC_WORKERS", "2")))
-# Jobs waiting for a thread; past this an intake computes its suggestions inline (back-pressure, nothing dropped).
-MINYI_TRIAGE_ASYNC_QUEUE = max(1, int(os.environ.get("MINYI_TRIAGE_ASYNC_QUEUE", "200")))
 # SLA budgets; see minyi.workflow.sla.DEFAULT_SLA for the shape.
 MINYI_SLA: dict[str, object] = {}
 

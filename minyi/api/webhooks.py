@@ -54,9 +54,12 @@ def _on_audit(sender: Any, instance: AuditEvent, created: bool, raw: bool = Fals
     if not created or raw:
         return
     names = events_for(instance)
-    if names:
-        audit_id = instance.pk
-        transaction.on_commit(lambda: enqueue(audit_id, names))
+    if names and enqueue(instance.pk, names):
+        # Written in the action's own transaction (an outbox): a crash right after commit loses no delivery.
+        # The job only asks a worker to try them now rather than at the next periodic pass.
+        from minyi.jobs.registry import enqueue as enqueue_job
+
+        enqueue_job("webhooks.deliver", {})
 
 
 post_save.connect(_on_audit, sender=AuditEvent, dispatch_uid="minyi.api.webhooks")
@@ -85,24 +88,23 @@ def payload_for(audit: AuditEvent, event: str) -> dict[str, Any]:
 
 
 def enqueue(audit_id: int, names: list[str]) -> int:
-    """Record one pending delivery per subscribed webhook; never raises into the caller."""
-    try:
-        hooks = [h for h in Webhook.objects.filter(active=True) if h.event_set() & set(names)]
-        if not hooks:
-            return 0
-        audit = AuditEvent.objects.select_related("appeal__channel", "appeal__category", "appeal__department").get(pk=audit_id)
-        now = timezone.now()
-        rows = [
-            Delivery(webhook=h, event=name, appeal_number=audit.appeal.number, payload=payload_for(audit, name), next_attempt_at=now, created_at=now)
-            for h in hooks
-            for name in names
-            if name in h.event_set()
-        ]
-        Delivery.objects.bulk_create(rows)
-        return len(rows)
-    except Exception:
-        logger.exception("could not queue webhook deliveries for audit row %s", audit_id)
+    """Record one pending delivery per subscribed webhook, in the caller's transaction.
+
+    A failure here fails the action: a delivery that is not written would be lost for good.
+    """
+    hooks = [h for h in Webhook.objects.filter(active=True) if h.event_set() & set(names)]
+    if not hooks:
         return 0
+    audit = AuditEvent.objects.select_related("appeal__channel", "appeal__category", "appeal__department").get(pk=audit_id)
+    now = timezone.now()
+    rows = [
+        Delivery(webhook=h, event=name, appeal_number=audit.appeal.number, payload=payload_for(audit, name), next_attempt_at=now, created_at=now)
+        for h in hooks
+        for name in names
+        if name in h.event_set()
+    ]
+    Delivery.objects.bulk_create(rows)
+    return len(rows)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -158,28 +160,39 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 200, timeout: fl
     now = now or timezone.now()
     due = list(
         Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now, webhook__active=True)
-        .select_related("webhook")
-        .order_by("next_attempt_at", "id")[:limit]
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
     )
-    for delivery in due:
-        code, error = _post(delivery, timeout)
-        delivery.attempts += 1
-        delivery.response_code = code
-        if code is not None and 200 <= code < 300:
-            delivery.status = Delivery.Status.DELIVERED
-            delivery.delivered_at = timezone.now()
-            delivery.last_error = ""
-            result.delivered += 1
-        elif delivery.attempts >= max_attempts:
-            delivery.status = Delivery.Status.DEAD
-            delivery.last_error = error or f"HTTP {code}"
-            result.dead += 1
-        else:
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
-            delivery.last_error = error or f"HTTP {code}"
-            result.failed += 1
-        delivery.save(update_fields=["attempts", "response_code", "status", "delivered_at", "last_error", "next_attempt_at"])
+    for pk in due:
+        with transaction.atomic():
+            # Two workers never post the same delivery at once; a worker killed after the POST and before
+            # this commit leaves it pending, and the receiver deduplicates the retry on X-Minyi-Delivery.
+            delivery = Delivery.objects.select_for_update(skip_locked=True).select_related("webhook").filter(pk=pk, status=Delivery.Status.PENDING).first()
+            if delivery is not None:
+                _attempt(delivery, now, timeout, max_attempts, result)
     return result
+
+
+def _attempt(delivery: Delivery, now: dt.datetime, timeout: float, max_attempts: int, result: Result) -> None:
+    code, error = _post(delivery, timeout)
+    delivery.attempts += 1
+    delivery.response_code = code
+    if code is not None and 200 <= code < 300:
+        delivery.status = Delivery.Status.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.last_error = ""
+        result.delivered += 1
+    elif delivery.attempts >= max_attempts:
+        delivery.status = Delivery.Status.DEAD
+        delivery.last_error = error or f"HTTP {code}"
+        result.dead += 1
+    else:
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+        delivery.last_error = error or f"HTTP {code}"
+        result.failed += 1
+    delivery.save(update_fields=["attempts", "response_code", "status", "delivered_at", "last_error", "next_attempt_at"])
+
+
 
 
 def retry(deliveries: Any) -> int:

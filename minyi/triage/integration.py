@@ -238,15 +238,15 @@ def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None,
 
 
 def on_intake(appeal: Appeal) -> None:
-    """After-intake hook: suggestions right here in "sync" mode; in "async" mode (the default)
-    handed to the background pool once the intake's transaction commits (``minyi.triage.tasks``)."""
+    """After-intake hook: suggestions right here in "sync" mode; in "async" mode (the default) an
+    outbox job written in the intake's own transaction, run by a worker after commit
+    (``minyi.triage.jobs``): a crash between commit and suggestion loses nothing."""
     if settings.MINYI_TRIAGE_SUGGEST_MODE == "sync":
         apply_suggestions(appeal)
         return
-    from minyi.triage import tasks
+    from minyi.jobs.registry import enqueue
 
-    appeal_id = appeal.pk
-    transaction.on_commit(lambda: tasks.submit(appeal_id), robust=True)
+    enqueue("triage.suggest", {"appeal_id": appeal.pk}, dedupe_key=f"triage.suggest:{appeal.pk}")
 
 
 def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dispatch: bool = True) -> bool:

@@ -64,10 +64,11 @@ def test_full_loop_is_queued_then_delivered_signed(
 ) -> None:
     hook = Webhook.objects.create(name="city", url=receiver.url, secret="s3cret")
     Webhook.objects.create(name="only-closed", url=receiver.url, secret="other", events="closed")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as nudges:
         appeal = appeal_in(State.CLOSED)
-    # The action only recorded rows; nothing was sent while it ran.
+    # The actions only recorded rows, in their own transactions; nothing was sent while they ran.
     assert receiver.received == []
+    assert nudges  # after commit, a worker is asked to deliver them
     events = list(Delivery.objects.filter(webhook=hook).order_by("id").values_list("event", flat=True))
     assert events == ["created", "dispatched", "replied", "rated", "closed"]
     assert Delivery.objects.filter(webhook__name="only-closed").count() == 1
@@ -106,7 +107,7 @@ def test_retry_with_backoff_then_dead_letter(
     settings.MINYI_WEBHOOK_MAX_ATTEMPTS = 3
     receiver.status = 500
     Webhook.objects.create(name="down", url=receiver.url, secret="k", events="created")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):
         from minyi.conftest import intake
 
         intake(by=people["operator"])
@@ -141,7 +142,7 @@ def test_unreachable_receiver_is_recorded(people: dict[str, Any], django_capture
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     Webhook.objects.create(name="nobody", url=f"http://127.0.0.1:{port}/", secret="k", events="created")
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False):
         from minyi.conftest import intake
 
         intake(by=people["operator"])
@@ -154,9 +155,23 @@ def test_rolled_back_action_queues_nothing(
 ) -> None:
     Webhook.objects.create(name="all", url="http://127.0.0.1:9/", secret="k")
     appeal = appeal_in(State.PENDING_DISPATCH)
+    before = Delivery.objects.count()
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ActionForbidden):
         services.dispatch_appeal(appeal, Department.objects.get(code="zjj"), by=people["handler"])
-    assert not Delivery.objects.exists()
+    assert Delivery.objects.count() == before
+    assert not Delivery.objects.filter(event="dispatched").exists()
+
+
+def test_deliveries_are_written_in_the_actions_transaction(people: dict[str, Any]) -> None:
+    """A crash between commit and an after-commit hook must not lose a delivery: the rows exist before commit."""
+    from django.db import transaction
+
+    from minyi.conftest import intake
+
+    Webhook.objects.create(name="all", url="http://127.0.0.1:9/", secret="k", events="created")
+    with transaction.atomic():
+        appeal = intake(by=people["operator"])
+        assert Delivery.objects.filter(event="created", appeal_number=appeal.number).count() == 1
 
 
 def test_events_for_reopen_is_rated_and_dispatched(

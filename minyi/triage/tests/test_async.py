@@ -1,10 +1,9 @@
-"""Suggestions off the request path: after commit in the background pool, the back-fill, sync mode as before."""
+"""Suggestions off the request path: an outbox job run after commit, the back-fill, sync mode as before."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from minyi.appeals import services
 from minyi.appeals.models import Appeal
 from minyi.core import notify
 from minyi.directory.models import Channel, Department
+from minyi.jobs import registry
+from minyi.jobs.models import Job, JobState
 from minyi.triage import integration, tasks
 from minyi.triage.model import TriageModel, fit_model
 from minyi.triage.tests.test_integration import synthetic
@@ -40,7 +41,6 @@ def installed(settings: Any, model_file: Path) -> Iterator[Path]:
     settings.MINYI_TRIAGE_MODEL = str(model_file)
     integration._cache.clear()
     yield model_file
-    assert tasks.wait_for_pending(30), "a background job outlived its test"
     integration._cache.clear()
 
 
@@ -64,15 +64,27 @@ def bulk(operator: Any, n: int) -> list[Appeal]:
 def test_async_mode_stores_suggestions_only_after_the_intake_commits(async_mode: None, people: dict[str, Any]) -> None:
     with transaction.atomic():
         appeal = new_appeal(people["operator"], *NOISE)
-        # Inside the caller's transaction nothing is queued and nothing is stored yet.
-        assert tasks.pending_count() == 0
+        # Inside the caller's transaction: the job is written with the appeal, nothing is stored yet.
+        assert Job.objects.filter(topic="triage.suggest", payload__appeal_id=appeal.pk, state=JobState.PENDING).count() == 1
         assert Appeal.objects.get(pk=appeal.pk).triage == {}
-    assert tasks.wait_for_pending(30)
-    appeal.refresh_from_db()
+    appeal.refresh_from_db()  # the tests' transport runs jobs right after commit
     assert appeal.triage["categories"][0]["code"] == "hjbh-zs"
     assert appeal.triage["departments"][0]["code"] == "hbj"
     assert appeal.audit.filter(event="triage").count() == 1
     assert appeal.state is State.PENDING_DISPATCH
+    assert Job.objects.get(topic="triage.suggest", payload__appeal_id=appeal.pk).state == JobState.DONE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_intake_that_rolls_back_leaves_no_job(async_mode: None, people: dict[str, Any]) -> None:
+    def failing() -> None:
+        with transaction.atomic():
+            new_appeal(people["operator"], *NOISE)
+            raise RuntimeError("the caller failed after intake")
+
+    with pytest.raises(RuntimeError):
+        failing()
+    assert not Appeal.objects.exists() and not Job.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,44 +95,47 @@ def test_async_mode_auto_dispatches_through_the_same_action(async_mode: None, pe
     settings.MINYI_TRIAGE_MODEL = str(tmp_path / "sure.npz")
     settings.MINYI_AUTO_DISPATCH = True
     appeal = new_appeal(people["operator"], *WAGES)
-    assert tasks.wait_for_pending(30)
     appeal.refresh_from_db()
     assert appeal.state is State.DISPATCHED and appeal.department is not None and appeal.department.code == "rsj"
     assert appeal.audit.get(event="dispatch").actor_label == "系统"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failing_job_is_logged_keeps_the_appeal_and_backfill_repairs_it(
-    async_mode: None, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_a_failing_job_keeps_the_appeal_is_retried_and_then_stores(
+    async_mode: None, people: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("model server on fire")
 
     monkeypatch.setattr(integration, "suggest_for_text", broken)
-    with caplog.at_level(logging.ERROR, logger="minyi.triage"):
-        appeal = new_appeal(people["operator"], *NOISE)
-        assert tasks.wait_for_pending(30)
-    assert any("triage suggestions failed" in r.getMessage() and r.exc_info for r in caplog.records)
+    appeal = new_appeal(people["operator"], *NOISE)
     kept = Appeal.objects.get(pk=appeal.pk)
     assert kept.state is State.PENDING_DISPATCH and kept.triage == {}
+    job = Job.objects.get(topic="triage.suggest", payload__appeal_id=appeal.pk)
+    assert job.state == JobState.PENDING and job.attempts == 1 and "model server on fire" in job.last_error
     assert list(tasks.missing()) == [kept]
     monkeypatch.undo()
-    assert tasks.backfill() == 1
+    with time_machine.travel(job.available_at + dt.timedelta(seconds=1), tick=False):
+        assert registry.drain() == 1  # the retry, once its back-off is over
     assert Appeal.objects.get(pk=appeal.pk).triage["departments"][0]["code"] == "hbj"
+    assert Appeal.objects.get(pk=appeal.pk).audit.filter(event="triage").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_full_queue_computes_inline_instead_of_dropping(async_mode: None, people: dict[str, Any], settings: Any) -> None:
-    settings.MINYI_TRIAGE_ASYNC_QUEUE = 0
-    appeal = new_appeal(people["operator"], *NOISE)
-    assert tasks.pending_count() == 0
-    assert Appeal.objects.get(pk=appeal.pk).triage["categories"][0]["code"] == "hjbh-zs"
+def test_many_intakes_in_one_transaction_each_get_suggestions_once(async_mode: None, people: dict[str, Any]) -> None:
+    with transaction.atomic():
+        appeals = [new_appeal(people["operator"], NOISE[0], f"{NOISE[1]}（第{i}次）") for i in range(4)]
+    assert Job.objects.filter(topic="triage.suggest", state=JobState.DONE).count() == 4
+    for appeal in appeals:
+        appeal.refresh_from_db()
+        assert appeal.triage["departments"][0]["code"] == "hbj"
+        assert appeal.audit.filter(event="triage").count() == 1
 
 
 def test_sync_mode_stores_suggestions_inside_the_intake_call(installed: Path, people: dict[str, Any], settings: Any) -> None:
     assert settings.MINYI_TRIAGE_SUGGEST_MODE == "sync"  # the test suite's default
     appeal = new_appeal(people["operator"], *NOISE)
-    assert tasks.pending_count() == 0
+    assert not Job.objects.exists()
     assert Appeal.objects.get(pk=appeal.pk).triage["categories"][0]["code"] == "hjbh-zs"
 
 

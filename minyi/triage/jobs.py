@@ -1,0 +1,31 @@
+"""Outbox handlers of the triage domain (``minyi.jobs``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from minyi.appeals.models import Appeal
+from minyi.jobs.registry import handler
+
+logger = logging.getLogger("minyi.triage")
+
+
+@handler("triage.suggest", batch=True)
+def suggest(payloads: list[dict[str, Any]]) -> None:
+    """Store suggestions for newly registered appeals, once each (an appeal that has some is skipped).
+
+    Runs inside the job's transaction: suggestions, the audit note and the job's "done"
+    commit together, so a worker killed half-way leaves the job pending for the relay.
+    A failure raises, and the outbox retries the job with back-off.
+    """
+    from minyi.triage import integration
+
+    ids = [int(p["appeal_id"]) for p in payloads]
+    appeals = {a.pk: a for a in Appeal.objects.select_related("grid").filter(pk__in=ids)}
+    for appeal_id in ids:
+        appeal = appeals.get(appeal_id)
+        if appeal is None:
+            logger.warning("appeal %s is gone; no triage suggestions", appeal_id)
+            continue
+        integration.apply_suggestions(appeal, only_if_missing=True)
