@@ -110,7 +110,8 @@ def test_nul_byte_early_is_a_row_error_not_a_guess_at_utf16(tmp_path: Path, dist
 
 def test_utf8_file_with_a_gbk_row_is_refused_with_its_line(tmp_path: Path, district: None) -> None:
     data = rows(60)
-    body = csv_text(data[:49]).encode("utf-8") + csv_text(data[49:50], header=[]).lstrip("\n").encode("gbk") + csv_text(data[50:], header=[]).lstrip("\n").encode("utf-8")
+    before, bad, after = csv_text(data[:49]), csv_text(data[49:50], header=[]).lstrip("\n"), csv_text(data[50:], header=[]).lstrip("\n")
+    body = before.encode("utf-8") + bad.encode("gbk") + after.encode("utf-8")
     path = tmp_path / "mixed.csv"
     path.write_bytes(body)
     report = refused_with(path)
