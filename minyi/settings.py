@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "minyi.core.bodylimit.RequestLimitsMiddleware",  # first: refuses oversized bodies before anything reads them
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,6 +158,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MINYI_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MINYI_BODY_LIMITS = {"default": 4 * 1024 * 1024, "upload": 60 * 1024 * 1024}  # 413 before reading; see minyi/core/bodylimit.py
 MINYI_ATTACHMENT_TYPES = {
     "image/jpeg": ".jpg",
     "image/png": ".png",

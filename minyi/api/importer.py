@@ -7,27 +7,25 @@ writes nothing. ``run_import`` refuses a file whose report has errors (the datab
 stays unchanged), then stores the rows in atomic batches through
 ``minyi.workflow.history.import_history``; each batch also records the identity
 (source + external id → appeal) that makes a re-import, or a resumed import, skip
-what is already there.
+what is already there. Reading the file strictly (encodings, CSV grammar, NUL bytes,
+XLSX archive limits) is in ``minyi.api.importfile``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import tomllib
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from minyi.api.importfile import ImportFileError, RawRow, read_table
 from minyi.api.models import ImportRecord, ImportRun
 from minyi.appeals.models import Kind
 from minyi.appeals.services import IntakeData
@@ -40,14 +38,6 @@ FIELDS = ("external_id", "title", "content", "created_at", "submitter_name", "ph
 REQUIRED = ("external_id", "title", "content", "created_at")
 DEFAULT_DATE_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
 MAX_LISTED = 200  # problems listed one by one in the report; the counts are always complete
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported; ``message`` is for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -102,6 +92,8 @@ class Report:
     file: str
     source: str
     rows: int = 0
+    lines: int = 0  # physical lines, header included: compare with rows to see records spanning lines
+    multiline_rows: int = 0
     valid: int = 0
     empty_rows: int = 0
     already_imported: int = 0
@@ -132,18 +124,20 @@ class Report:
         lines = [
             f"文件 {self.file}：数据行 {self.rows}，可导入 {self.valid}，已导入过 {self.already_imported}，"
             f"文件内重复 {len(self.duplicates)}，空行 {self.empty_rows}",
+            f"物理行 {self.lines}（含表头），其中 {self.multiline_rows} 条记录跨多行",
             f"行错误 {self.error_count}，日期无法解析 {self.date_error_count}，"
             f"未知分类 {sum(self.unknown_categories.values())} 行 {sorted(self.unknown_categories)}",
         ]
         for item in (self.errors + self.unparseable_dates)[:10]:
-            lines.append(f"  第 {item['row']} 行 {item.get('column', '')}：{item['message']}")
+            where = f"第 {item['row']} 行" + (f"（文本第 {item['line']} 行起）" if item.get("line", item["row"]) != item["row"] else "")
+            lines.append(f"  {where} {item.get('column', '')}：{item['message']}")
         lines.append("校验通过" if self.ok else "校验未通过：请修正后重试（数据库未改动）")
         return "\n".join(lines)
 
 
 @dataclass
 class Row:
-    number: int  # line in the file, header = 1
+    number: int  # row in the file, header = 1
     external_id: str
     item: HistoricalAppeal
 
@@ -157,70 +151,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _decode(data: bytes, encoding: str) -> str:
-    if b"\x00" in data[:65536]:
-        raise ImportFileError("文件含有二进制内容（NUL 字节），不是文本 CSV；如果是 UTF-16 编码，请另存为 UTF-8")
-    candidates = ["utf-8-sig", "gb18030"] if encoding == "auto" else [encoding]
-    for name in candidates:
-        try:
-            return data.decode(name)
-        except UnicodeDecodeError:
-            continue
-        except LookupError:
-            raise ImportFileError(f"映射文件中的编码 {encoding!r} 无效") from None
-    raise ImportFileError(f"文件不是 {' 或 '.join(candidates)} 编码，无法解码；请确认编码后在映射文件中设置 encoding")
-
-
-def read_table(path: Path, encoding: str) -> tuple[list[str], Iterator[list[Any]]]:
-    """The header and the data rows of a CSV or XLSX file."""
-    limit = int(getattr(settings, "MINYI_IMPORT_MAX_BYTES", 200 * 1024 * 1024))
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportFileError(f"无法读取文件：{exc}") from exc
-    if size == 0:
-        raise ImportFileError("文件为空")
-    if size > limit:
-        raise ImportFileError(f"文件过大（{size // 1024 // 1024} MB，上限 {limit // 1024 // 1024} MB）")
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        return _read_xlsx(path)
-    if path.suffix.lower() not in {".csv", ".txt"}:
-        raise ImportFileError("只支持 .csv 和 .xlsx 文件")
-    text = _decode(path.read_bytes(), encoding)
-    csv.field_size_limit(10 * 1024 * 1024)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError("文件为空") from None
-    except csv.Error as exc:
-        raise ImportFileError(f"CSV 格式错误：{exc}") from exc
-
-    def rows() -> Iterator[list[Any]]:
-        try:
-            yield from reader
-        except csv.Error as exc:
-            raise ImportFileError(f"CSV 格式错误（第 {reader.line_num} 行附近）：{exc}") from exc
-
-    return [h.strip() for h in header], rows()
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[list[Any]]]:
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ImportFileError(f"不是有效的 Excel (.xlsx) 文件：{exc.__class__.__name__}") from exc
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    try:
-        header = ["" if v is None else str(v).strip() for v in next(values)]
-    except StopIteration:
-        raise ImportFileError("工作表为空") from None
-    return header, (list(r) for r in values)
 
 
 # ---- validating ----------------------------------------------------------------------
@@ -279,7 +209,8 @@ def validate(path: str | Path, mapping: Mapping) -> tuple[Report, list[Row]]:
     report = Report(file=str(path), source=mapping.source)
     rows: list[Row] = []
     try:
-        header, data = read_table(path, mapping.encoding)
+        table = read_table(path, mapping.encoding)
+        header = table.header
         lookups = _Lookups(mapping)
         index = {name: i for i, name in enumerate(header)}
         missing = [f"{mapping.columns[f]}（{f}）" for f in REQUIRED if mapping.columns[f] not in index]
@@ -288,12 +219,17 @@ def validate(path: str | Path, mapping: Mapping) -> tuple[Report, list[Row]]:
         col = {f: index.get(name) for f, name in mapping.columns.items()}
         report.missing_optional_columns = [f"{name}（{f}）" for f, name in mapping.columns.items() if col[f] is None]
         seen: dict[str, int] = {}
-        for number, raw in enumerate(data, start=2):
-            if all(_text(v) == "" for v in raw):
+        for raw in table.rows:
+            number = raw.number
+            if raw.problems:  # the record itself is broken: its fields cannot be trusted
+                report.rows += 1
+                _row_errors(report, raw)
+                continue
+            if all(_text(v) == "" for v in raw.cells):
                 report.empty_rows += 1
                 continue
             report.rows += 1
-            row = _parse_row(number, raw, col, mapping, lookups, report)
+            row = _parse_row(number, raw.cells, col, mapping, lookups, report)
             if row is None:
                 continue
             if row.external_id in seen:
@@ -301,6 +237,7 @@ def validate(path: str | Path, mapping: Mapping) -> tuple[Report, list[Row]]:
                 continue
             seen[row.external_id] = number
             rows.append(row)
+        report.lines, report.multiline_rows = table.lines, table.multiline_rows
     except ImportFileError as exc:
         report.fatal = exc.message
         return report, []
@@ -311,6 +248,12 @@ def validate(path: str | Path, mapping: Mapping) -> tuple[Report, list[Row]]:
     rows = [r for r in rows if r.external_id not in existing]
     report.valid = len(rows)
     return report, rows
+
+
+def _row_errors(report: Report, raw: RawRow) -> None:
+    report.error_count += len(raw.problems)
+    for message in raw.problems:
+        report.add(report.errors, {"row": raw.number, "line": raw.line, "column": "", "message": message})
 
 
 def _existing_ids(source: str, ids: list[str]) -> set[str]:

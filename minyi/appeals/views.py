@@ -286,4 +286,4 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
     item = appeal.attachments.filter(pk=pk).first()
     if item is None:
         raise Http404(gettext("附件不存在"))
-    return FileResponse(item.file.open("rb"), content_type=item.content_type, as_attachment=False, filename=item.original_name)
+    return attachments.serve(request, appeal, item)  # logged, nosniff, inline only for re-encoded images

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from minyi.api.errors import ERROR_RESPONSES, ApiError
+from minyi.api.schemas import Text  # refuses NUL and lone surrogates: PostgreSQL cannot take them
 from minyi.assistant import services
 from minyi.assistant.models import Card
 
@@ -19,7 +20,7 @@ router = Router(tags=["assistant"])
 
 
 class AskIn(Schema):
-    question: str
+    question: Text
 
 
 class CitationOut(Schema):
@@ -51,8 +52,8 @@ class AnswerOut(Schema):
 
 
 class PrecheckIn(Schema):
-    card: str
-    files: list[str]
+    card: Text
+    files: list[Text]
 
 
 class MatchOut(Schema):

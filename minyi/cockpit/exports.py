@@ -1,20 +1,34 @@
-"""Exports of any filtered appeal list or ranking to XLSX or CSV, personal data masked by role."""
+"""Exports of any filtered appeal list or ranking to XLSX or CSV, personal data masked by role.
+
+Every cell goes through :func:`neutralise` (OWASP "CSV injection"): text that a spreadsheet
+would read as a formula — starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return — gets a leading ``'``. In XLSX, text cells are also written with the string type,
+so openpyxl never stores a formula whatever the text. Numbers stay numbers, negative ones too.
+An export that carries full personal data is written to the security log.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from minyi.appeals.models import AppealQuerySet
 from minyi.appeals.validators import mask_phone
+from minyi.audit.models import SecurityKind
+from minyi.audit.services import record_security_event
 from minyi.cockpit import kpi
 from minyi.core.roles import sees_personal_data
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 MAX_ROWS = 100_000
 
@@ -65,16 +79,32 @@ def grid_rows(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]
     return header, body
 
 
+def neutralise(value: Any) -> Any:
+    """A cell value no spreadsheet will evaluate: risky text gets a leading ``'``; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    assert ws is not None
-    ws.title = title[:31]
-    ws.append(list(header))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=title[:31])
+    bold = Font(bold=True)
+
+    def cell(value: Any, font: Font | None = None) -> WriteOnlyCell:
+        value = neutralise(value)
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters that XLSX cannot hold
+        c = WriteOnlyCell(ws, value=value)
+        if isinstance(value, str):
+            c.data_type = "s"  # text is text: never a formula, whatever it starts with
+        if font is not None:
+            c.font = font
+        return c
+
+    ws.append([cell(h, bold) for h in header])
     for row in rows:
-        ws.append(list(row))
+        ws.append([cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -83,9 +113,14 @@ def to_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) ->
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(header)
+    writer.writerow([neutralise(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM so that Excel opens UTF-8
 
 
+def record_appeal_export(request: HttpRequest, *, rows: int, filters: Mapping[str, str], fmt: str) -> None:
+    """Log an appeal export in the security log when it carried full names, phones and addresses."""
+    if sees_personal_data(request.user):
+        details = {"what": "appeals", "rows": rows, "filters": dict(filters), "format": fmt}
+        record_security_event(SecurityKind.EXPORT_PII, request=request, target="诉求清单", details=details)

@@ -91,8 +91,9 @@ def export(request: HttpRequest, what: str) -> HttpResponse:
     if what == "appeals":
         params: dict[str, str] = {k: str(v) for k, v in request.GET.items() if v and k != "format"}
         header: list[str] = list(exports.APPEAL_COLUMNS)
-        rows: Any = exports.appeal_rows(filter_appeals(visible_to(request.user), params), request.user)
+        rows: Any = list(exports.appeal_rows(filter_appeals(visible_to(request.user), params), request.user))
         title = "诉求清单"
+        exports.record_appeal_export(request, rows=len(rows), filters=params, fmt=fmt)
     elif what in ("ranking", "grid"):
         if not _allowed(request):
             return HttpResponseForbidden("您没有导出排名的权限")

@@ -202,7 +202,9 @@ def test_reply_with_attachment_is_stored_and_served_only_to_those_who_see_the_ap
     settings.MEDIA_ROOT = tmp_path
     appeal = appeal_in(State.IN_PROGRESS)
     client.force_login(people["handler"])
-    photo = SimpleUploadedFile("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32, "image/png")
+    from minyi.appeals.tests.test_attachments import png
+
+    photo = SimpleUploadedFile("现场照片.png", png(), "image/png")
     response = client.post(f"/appeals/{appeal.number}/act/reply", {"reply-reply": "已修复", "reply-files": [photo]})
     assert response.status_code == 302
     [stored] = appeal.attachments.all()

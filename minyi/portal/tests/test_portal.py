@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from minyi.appeals.models import Appeal
 from minyi.directory.models import GridCell
 from minyi.workflow.machine import State
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def _image(fmt: str) -> bytes:  # real images: uploads are decoded and re-encoded
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, format=fmt)
+    return out.getvalue()
+
+
+PNG = _image("PNG")
+JPEG = _image("JPEG")
 
 
 @pytest.fixture(autouse=True)

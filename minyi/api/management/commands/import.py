@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from minyi.api.importer import ImportFileError, Mapping, Report, run_import, validate
+from minyi.api.importer import Mapping, Report, run_import, validate
+from minyi.api.importfile import ImportFileError
 from minyi.workflow.services import SYSTEM
 
 
@@ -23,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV 或 XLSX 文件")
         parser.add_argument("--mapping", required=True, help="列映射 TOML，例如 examples/mappings/teddycup.toml")
         parser.add_argument("--dry-run", action="store_true", help="只校验，写出校验报告")
+        parser.add_argument("--encoding", help="文件编码，覆盖映射文件的 encoding：auto（UTF-8，否则 GB18030）、utf-8、gb18030、gbk …")
         parser.add_argument("--report", help="校验报告 JSON 的路径（默认写到 MINYI_VAR_DIR/imports/）")
         parser.add_argument("--batch-size", type=int, default=1000, help="每个事务的行数（默认 1000）")
         parser.add_argument("--as-user", help="记为操作人的用户名（默认：系统）")
@@ -34,6 +37,8 @@ class Command(BaseCommand):
             mapping = Mapping.load(options["mapping"])
         except ImportFileError as exc:
             raise CommandError(exc.message) from exc
+        if options["encoding"]:
+            mapping = dataclasses.replace(mapping, encoding=options["encoding"])
         by: Any = SYSTEM
         if options["as_user"]:
             try:
