@@ -25,7 +25,6 @@ from django.utils.translation import gettext, gettext_noop
 from minyi.accountability import reminders
 from minyi.accountability.hooks import order_due
 from minyi.accountability.models import SupervisionOrder
-from minyi.audit.chain import seal_all
 from minyi.core.notify import Notice, notice_language
 from minyi.directory.models import Department
 from minyi.workflow import sweep as engine
@@ -118,10 +117,6 @@ def run_forever(interval_s: float, stop: threading.Event | None = None) -> None:
             run_sweep()
         except Exception:
             logger.exception("SLA sweep failed; will retry in %ss", interval_s)
-        try:
-            seal_all()  # the audit hash chains: seal what other transactions committed since
-        except Exception:
-            logger.exception("audit sealing failed; will retry in %ss", interval_s)
         finally:
             close_old_connections()
 

@@ -1,7 +1,7 @@
 """Hash chains over the audit tables, sealed after the fact so that inserts never queue.
 
 Audit rows are inserted unsealed, by any number of concurrent transactions. The sealer
-(``minyi audit seal``; also every round of ``minyi sla run`` and before ``verify``) takes
+(``minyi audit seal``; also the periodic job ``audit.seal`` every minute, and before ``verify``) takes
 a single-run lock per table, walks the unsealed rows in id order and gives each a
 ``seal_seq`` (1, 2, 3 … per table), the previous row's hash and its own:
 
