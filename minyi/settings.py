@@ -13,6 +13,8 @@
 | MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |
 | MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
+| MINYI_AUDIT_KEY / MINYI_AUDIT_KEY_FILE | derived from the secret in debug | HMAC-SM3 key of the audit hash chains; required outside debug |
+| MINYI_SECURITY_LOG_RETENTION_DAYS | 180 | days the security log is kept (at least 180) |
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "minyi.audit.middleware.CurrentRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -179,6 +182,21 @@ if MINYI_TRIAGE_SUGGEST_MODE not in {"async", "sync"}:
     raise ImproperlyConfigured(f"MINYI_TRIAGE_SUGGEST_MODE must be async or sync, not {MINYI_TRIAGE_SUGGEST_MODE!r}")
 # SLA budgets; see minyi.workflow.sla.DEFAULT_SLA for the shape.
 MINYI_SLA: dict[str, object] = {}
+
+# 安全审计: the HMAC-SM3 key of the audit hash chains comes from the environment, never the
+# database (minyi.audit.chain). Development derives one from SECRET_KEY; production must set it.
+MINYI_AUDIT_KEY = os.environ.get("MINYI_AUDIT_KEY", "").strip()
+if not MINYI_AUDIT_KEY and os.environ.get("MINYI_AUDIT_KEY_FILE"):
+    MINYI_AUDIT_KEY = Path(os.environ["MINYI_AUDIT_KEY_FILE"]).read_text(encoding="utf-8").strip()
+if not DEBUG and len(MINYI_AUDIT_KEY) < 32:
+    raise ImproperlyConfigured(
+        "MINYI_AUDIT_KEY (or MINYI_AUDIT_KEY_FILE) is unset or shorter than 32 characters: the audit chains need their own key. "
+        "Generate one with python -c 'import secrets; print(secrets.token_urlsafe(48))' and keep it outside the database."
+    )
+# 等保2.0: security-log rows are kept at least 180 days (minyi audit retention deletes only older ones).
+MINYI_SECURITY_LOG_RETENTION_DAYS = int(os.environ.get("MINYI_SECURITY_LOG_RETENTION_DAYS", "180"))
+if MINYI_SECURITY_LOG_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(f"MINYI_SECURITY_LOG_RETENTION_DAYS={MINYI_SECURITY_LOG_RETENTION_DAYS}: the security log is kept at least 180 days")
 
 LOGGING = {
     "version": 1,

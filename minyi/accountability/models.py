@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy
 
-from minyi.workflow.models import ImmutableModel, ImmutableQuerySet
+from minyi.workflow.models import ImmutableQuerySet, SealedModel
 
 
 class Notification(models.Model):
@@ -270,7 +270,7 @@ class RecordAuditQuerySet(ImmutableQuerySet["RecordAudit"]):
     pass
 
 
-class RecordAudit(ImmutableModel):
+class RecordAudit(SealedModel):
     """One row per action on a 专题 or an event (政企早餐会/社情民意联系日). Never updated or deleted.
 
     Actions on an appeal (linking it to a topic or an event) are audited on the appeal's

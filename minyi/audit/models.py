@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from minyi.workflow.models import ImmutableModel, ImmutableQuerySet
+from minyi.workflow.models import ImmutableQuerySet, SealedModel
 
 
 class SecurityKind(models.TextChoices):
@@ -41,20 +41,20 @@ class SecurityEventQuerySet(ImmutableQuerySet["SecurityEvent"]):
     pass
 
 
-class SecurityEvent(ImmutableModel):
+class SecurityEvent(SealedModel):
     """One security-relevant event. Never updated; deleted only by the retention job past its age."""
 
     at = models.DateTimeField("时间", db_index=True)
     kind = models.CharField("事件", max_length=32, choices=SecurityKind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # PROTECT, not SET_NULL: nulling the actor would rewrite a sealed row (the database refuses it).
+    # An account with a security log is deactivated, never deleted.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("操作人", max_length=150, blank=True)
     ip = models.CharField("来源地址", max_length=45, blank=True)
     user_agent = models.CharField("客户端", max_length=200, blank=True)
     target = models.CharField("对象", max_length=200, blank=True)
     outcome = models.CharField("结果", max_length=16, default="ok")
     details = models.JSONField("详情", default=dict, blank=True)
-    prev_hash = models.CharField("前一行摘要", max_length=64, blank=True, editable=False)
-    row_hash = models.CharField("本行摘要", max_length=64, blank=True, editable=False)
 
     objects = SecurityEventQuerySet.as_manager()
 
@@ -66,3 +66,32 @@ class SecurityEvent(ImmutableModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.get_kind_display()} {self.target}"
+
+
+class ChainAnchor(models.Model):
+    """The sealer's bookmark for one audit table: where its hash chain starts and ends.
+
+    Written only by ``minyi.audit.chain`` (sealing) and ``minyi.audit.retention``; ``mac``
+    (HMAC-SM3 under the audit key, which never lives in the database) lets ``verify`` tell
+    a forged or rolled-back anchor, so deleting the newest rows is found as well.
+    """
+
+    table = models.CharField("数据表", max_length=63, unique=True)
+    key_id = models.CharField("密钥标识", max_length=16, blank=True)
+    base_seq = models.BigIntegerField("链首序号", default=1)
+    base_hash = models.CharField("链首前一行摘要", max_length=64, blank=True)
+    last_seq = models.BigIntegerField("最后封存序号", default=0)
+    last_id = models.BigIntegerField("最后封存行号", default=0)
+    last_hash = models.CharField("最后封存摘要", max_length=64, blank=True)
+    # PostgreSQL only: rows up to pending_id are final once these transactions have ended.
+    pending_id = models.BigIntegerField(null=True, blank=True)
+    pending_xids = models.JSONField(default=list, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+    sealed_at = models.DateTimeField("最近封存时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "审计链锚点"
+        verbose_name_plural = "审计链锚点"
+
+    def __str__(self) -> str:
+        return f"{self.table} #{self.base_seq}–{self.last_seq}"

@@ -17,6 +17,7 @@ def minyi_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "user_roles": [ROLE_LABELS[r] for r in roles],
         "is_admin": Role.ADMIN in roles,
+        "is_auditor": Role.AUDITOR in roles,
         "sees_triage_quality": bool(roles & TRIAGE_QUALITY_ROLES),
         "calendar_unknown_years": sorted(UNKNOWN_YEARS) if Role.ADMIN in roles else [],
     }

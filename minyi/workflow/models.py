@@ -60,11 +60,30 @@ class ImmutableModel(models.Model):
         raise ImmutableError("audit rows are immutable")
 
 
+class SealedModel(ImmutableModel):
+    """An insert-only audit row in a hash chain: inserted unsealed, sealed once by ``minyi audit seal``.
+
+    The seal columns are the only ones the database lets change, and only from empty
+    (see ``minyi.audit.guard``); ``seal_seq`` orders the chain, ``row_hash`` is
+    HMAC-SM3(key, ``prev_hash`` ‖ the row's other columns).
+    """
+
+    seal_seq = models.BigIntegerField("封存序号", null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField("前一行摘要", max_length=64, blank=True, default="", db_default="", editable=False)
+    row_hash = models.CharField("本行摘要", max_length=64, blank=True, default="", db_default="", editable=False)
+
+    class Meta:
+        abstract = True
+
+
+SEAL_COLUMNS = ("seal_seq", "prev_hash", "row_hash")
+
+
 class AuditQuerySet(ImmutableQuerySet["AuditEvent"]):
     pass
 
 
-class AuditEvent(ImmutableModel):
+class AuditEvent(SealedModel):
     """One row per action on an appeal. Never updated or deleted."""
 
     appeal = models.ForeignKey("appeals.Appeal", on_delete=models.PROTECT, related_name="audit")
