@@ -15,10 +15,20 @@
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
 | MINYI_AUDIT_KEY / MINYI_AUDIT_KEY_FILE | derived from the secret in debug | HMAC-SM3 key of the audit hash chains; required outside debug |
 | MINYI_SECURITY_LOG_RETENTION_DAYS | 180 | days the security log is kept (at least 180) |
+| MINYI_LOGIN_FAILURE_LIMIT | 5 | failed logins before an account or an address is locked |
+| MINYI_LOGIN_COOLOFF_MINUTES | 30 | how long a lockout lasts (the security admin may lift it earlier) |
+| MINYI_PASSWORD_MIN_LENGTH | 10 | minimum password length (3 of 4 character classes are also required) |
+| MINYI_PASSWORD_HISTORY | 5 | a new password may not repeat any of the last N |
+| MINYI_PASSWORD_MAX_AGE_DAYS | 90 | days before a password must be changed; 0 = never |
+| MINYI_SESSION_IDLE_MINUTES | 30 | logged out after this long without a request |
+| MINYI_SESSION_MAX_HOURS | 8 | logged out this long after logging in, active or not |
+| MINYI_OTP_REQUIRED_ROLES | admin,secadmin,auditor | roles that need a TOTP second factor |
+| MINYI_DEMO_RELAXED | 0 | 1 (debug only): demo logins skip forced change, expiry and TOTP |
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -72,6 +82,11 @@ INSTALLED_APPS = [
     "minyi.assistant",
     "minyi.portal",
     "minyi.desk",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    # Last: its post_migrate grants the role groups permissions on every other app's models.
+    "minyi.accounts",
 ]
 
 MIDDLEWARE = [
@@ -84,8 +99,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "minyi.audit.middleware.CurrentRequestMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Session timeouts, then the second factor, then forced password change (see minyi.accounts.middleware).
+    "minyi.accounts.middleware.IdentityMiddleware",
+    # Last, as django-axes asks: turns a lockout during login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "minyi.urls"
@@ -125,12 +145,50 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# ----- 身份鉴别 identity: passwords, lockout, sessions, second factor (docs/security.md) -----
+MINYI_PASSWORD_MIN_LENGTH = int(os.environ.get("MINYI_PASSWORD_MIN_LENGTH", "10"))
+MINYI_PASSWORD_HISTORY = int(os.environ.get("MINYI_PASSWORD_HISTORY", "5"))
+MINYI_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("MINYI_PASSWORD_MAX_AGE_DAYS", "90"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": MINYI_PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "minyi.accounts.validators.CharacterClassesValidator", "OPTIONS": {"required": 3}},
+    {"NAME": "minyi.accounts.validators.KnownDefaultPasswordValidator"},
+    {"NAME": "minyi.accounts.validators.PasswordHistoryValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked accounts and addresses before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("MINYI_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MINYI_LOGIN_COOLOFF_MINUTES", "30")))
+# Either locks: five failures on one account from anywhere, or five from one address on any accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "minyi.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # logins and logouts go to the security log (minyi.audit) instead
+# REMOTE_ADDR as the trusted-proxy middleware resolved it: the same address the security log records.
+AXES_CLIENT_IP_CALLABLE = "minyi.audit.services.client_ip"
+AXES_VERBOSE = False
+
+MINYI_SESSION_IDLE_MINUTES = int(os.environ.get("MINYI_SESSION_IDLE_MINUTES", "30"))
+MINYI_SESSION_MAX_HOURS = int(os.environ.get("MINYI_SESSION_MAX_HOURS", "8"))
+SESSION_COOKIE_AGE = MINYI_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+MINYI_OTP_REQUIRED_ROLES = frozenset(
+    r.strip() for r in os.environ.get("MINYI_OTP_REQUIRED_ROLES", "admin,secadmin,auditor").split(",") if r.strip()
+)
+OTP_TOTP_ISSUER = "民意 minyi"
+
+# The demo (make demo) keeps its printed password and skips forced change, expiry and TOTP; never in production.
+MINYI_DEMO_RELAXED = _flag("MINYI_DEMO_RELAXED", "0")
+if MINYI_DEMO_RELAXED and not DEBUG:
+    raise ImproperlyConfigured("MINYI_DEMO_RELAXED=1 is for the demo only and is refused when MINYI_DEBUG is off.")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -151,7 +209,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "desk:home"
+LOGIN_REDIRECT_URL = "accounts:landing"
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_HTTPONLY = True

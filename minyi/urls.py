@@ -3,11 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from minyi.accounts.views import LoginView
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="appeals:list", permanent=False)),
-    path("login", auth_views.LoginView.as_view(template_name="login.html", redirect_authenticated_user=True), name="login"),
+    path("login", LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("minyi.accounts.urls")),
     path("admin/", admin.site.urls),
     path("appeals/", include("minyi.appeals.urls")),
     path("healthz", include("minyi.core.urls")),

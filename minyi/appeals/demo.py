@@ -17,9 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.db import transaction
 
+from minyi.accounts.permissions import STAFF_ROLES, group_for
 from minyi.appeals import demo_data
 from minyi.appeals.models import Appeal, Kind, Priority, SubmitterType
 from minyi.appeals.services import IntakeData, intake_appeal
@@ -31,7 +31,10 @@ from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import Event, State
 from minyi.workflow.policy import Role
 
-DEMO_PASSWORD = "minyi-demo-2026"  # noqa: S105 - printed on purpose; demo only
+# Printed on purpose; demo only. The password policy refuses it whenever debug is off
+# (minyi.accounts.validators.KNOWN_DEFAULT_PASSWORDS), and the demo accounts skip the policy only
+# because they are written here directly, for `make demo` and the browser tests.
+DEMO_PASSWORD = "minyi-demo-2026"  # noqa: S105
 
 # (username, full name, role, department code)
 DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None]] = [
@@ -42,7 +45,9 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None]] = [
     ("supervisor", "督办员 刘洋", Role.SUPERVISOR, "sjj"),
     ("leader", "领导 张书记", Role.LEADER, "mh"),
     ("officer", "首席服务专员 孙悦（区商务局）", Role.SUPERVISOR, "swj"),
-    ("admin", "管理员", Role.ADMIN, "sjj"),
+    ("admin", "系统管理员", Role.ADMIN, "sjj"),
+    ("secadmin", "安全管理员", Role.SECADMIN, None),
+    ("auditor", "审计管理员", Role.AUDITOR, None),
 ]
 
 # Chance that an appeal of a category in ``demo_data.MISROUTES`` is first dispatched to a plausible but wrong
@@ -64,10 +69,11 @@ def ensure_demo_accounts() -> list[tuple[str, str, str]]:
         user, created = user_model.objects.get_or_create(username=username, defaults={"first_name": full_name})
         if created:
             user.password = hashed
-            user.is_staff = role is Role.ADMIN
-            user.is_superuser = role is Role.ADMIN
-            user.save()
-        user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        # No superuser, even in the demo: the three admins reach /admin/ through their groups' permissions.
+        user.is_staff = role in STAFF_ROLES
+        user.is_superuser = False
+        user.save()
+        user.groups.add(group_for(role))
         department = Department.objects.filter(code=dept_code).first() if dept_code else None
         StaffProfile.objects.update_or_create(user=user, defaults={"department": department})
         if not username.startswith("h-"):

@@ -18,10 +18,8 @@ def roles_of(user: AbstractBaseUser | AnonymousUser | Any) -> frozenset[Role]:
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     codes = set(getattr(user, "groups").values_list("name", flat=True))  # noqa: B009 - AbstractBaseUser has no groups in the stubs
-    roles = {r for r in Role if r.value in codes}
-    if getattr(user, "is_superuser", False):
-        roles.add(Role.ADMIN)
-    result = frozenset(roles)
+    # Roles come from groups only: ``is_superuser`` grants none (三员分立 — no account holds every power).
+    result = frozenset(r for r in Role if r.value in codes)
     setattr(user, _CACHE_ATTR, result)
     return result
 
