@@ -13,6 +13,7 @@
 | MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |
 | MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
+| MINYI_PII_KEYS / MINYI_PII_KEY_FILE | (debug: from the secret) | SM4 keys for phones at rest, ``id:key`` (minyi.core.keyring); required in production |
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+from minyi.core.keyring import load_pii_keys
 
 # Lets admin classes and querysets be written with type parameters at run time.
 django_stubs_ext.monkeypatch()
@@ -45,6 +48,9 @@ if not DEBUG and (SECRET_KEY == PLACEHOLDER_SECRET or len(SECRET_KEY) < 32):
         "MINYI_SECRET_KEY is unset or a placeholder. Set a random value of 32+ characters "
         "(python -c 'import secrets; print(secrets.token_urlsafe(48))') or run with MINYI_DEBUG=1."
     )
+
+# SM4 keys for phone numbers at rest (minyi.core.crypto); refused when missing outside debug mode.
+MINYI_PII_KEYS = load_pii_keys(os.environ, debug=DEBUG, secret_key=SECRET_KEY)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("MINYI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 
