@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from minyi.appeals import services
 from minyi.appeals.models import Appeal
@@ -17,6 +18,15 @@ from minyi.directory.services import create_staff
 from minyi.workflow import services as wf
 from minyi.workflow.machine import Event, State
 from minyi.workflow.policy import Role
+
+# A fixed SM4 key (id 1) for the whole session, set before the test database is built.
+TEST_PII_KEYS = {1: bytes.fromhex("0123456789abcdeffedcba9876543210")}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pii_test_keys() -> Iterator[None]:
+    with override_settings(MINYI_PII_KEYS=TEST_PII_KEYS):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,7 @@
 | MINYI_SESSION_MAX_HOURS | 8 | logged out this long after logging in, active or not |
 | MINYI_OTP_REQUIRED_ROLES | admin,secadmin,auditor | roles that need a TOTP second factor |
 | MINYI_DEMO_RELAXED | 0 | 1 (debug only): demo logins skip forced change, expiry and TOTP |
+| MINYI_PII_KEYS / MINYI_PII_KEY_FILE | (debug: from the secret) | SM4 keys for phones at rest, ``id:key`` (minyi.core.keyring); required in production |
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+from minyi.core.keyring import load_pii_keys
 
 # Lets admin classes and querysets be written with type parameters at run time.
 django_stubs_ext.monkeypatch()
@@ -57,6 +60,9 @@ if not DEBUG and (SECRET_KEY == PLACEHOLDER_SECRET or len(SECRET_KEY) < 32):
         "MINYI_SECRET_KEY is unset or a placeholder. Set a random value of 32+ characters "
         "(python -c 'import secrets; print(secrets.token_urlsafe(48))') or run with MINYI_DEBUG=1."
     )
+
+# SM4 keys for phone numbers at rest (minyi.core.crypto); refused when missing outside debug mode.
+MINYI_PII_KEYS = load_pii_keys(os.environ, debug=DEBUG, secret_key=SECRET_KEY)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("MINYI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from minyi.accountability import config
 from minyi.accountability.models import Enterprise, Rectification, ReturnRecord, SupervisionOrder
 from minyi.core.notify import Notice
+from minyi.core.pii import mask_text
 from minyi.workflow.calendar import DAY
 from minyi.workflow.machine import Event, State
 from minyi.workflow.services import SYSTEM, Step, get_calendar
@@ -211,7 +212,7 @@ def _tell_service_officer(step: Step) -> None:
         Notice(
             kind="enterprise_appeal:officer",
             subject=f"您服务的企业“{enterprise.name}”有诉求 {appeal.number} 已派单",
-            body=appeal.title,
+            body=mask_text(appeal.title),
             user_ids=(enterprise.officer_id,),
             appeal_number=appeal.number,
         )

@@ -39,7 +39,7 @@ from minyi.api.schemas import (
     appeal_out,
 )
 from minyi.appeals import services
-from minyi.appeals.models import Appeal
+from minyi.appeals.models import Appeal, phone_q
 from minyi.appeals.queries import visible_to
 from minyi.cockpit.services import stats as cockpit_stats
 from minyi.core.roles import roles_of
@@ -138,7 +138,7 @@ def list_appeals(
     if kind:
         qs = qs.filter(kind=kind)
     if q and q.strip():
-        qs = qs.filter(Q(number=q.strip()) | Q(title__icontains=q.strip()) | Q(phone=q.strip()))
+        qs = qs.filter(Q(number=q.strip()) | Q(title__icontains=q.strip()) | phone_q(q.strip()))
     if after := _aware(created_after):
         qs = qs.filter(created_at__gte=after)
     if before := _aware(created_before):

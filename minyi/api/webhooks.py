@@ -28,6 +28,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from minyi.api.models import Delivery, Webhook
+from minyi.core.pii import mask_text
 from minyi.workflow.machine import Event, State
 from minyi.workflow.models import AuditEvent
 
@@ -74,13 +75,13 @@ def payload_for(audit: AuditEvent, event: str) -> dict[str, Any]:
         "appeal": {
             "number": appeal.number,
             "status": appeal.status,
-            "title": appeal.title,
+            "title": mask_text(appeal.title),  # integrations get no personal data typed into the text
             "channel": appeal.channel.code,
             "category": appeal.category.code if appeal.category else None,
             "department": appeal.department.code if appeal.department else None,
             "created_at": appeal.created_at.isoformat(),
             "replied_at": appeal.replied_at.isoformat() if appeal.replied_at else None,
-            "reply": appeal.reply_text if event in ("replied", "closed") else None,
+            "reply": mask_text(appeal.reply_text) if event in ("replied", "closed") else None,
             "satisfaction": appeal.satisfaction,
             "resolved": appeal.resolved,
         },

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from minyi.core.crypto import BlindIndexField, EncryptedCharField, blind_lookup
 from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.workflow.machine import STATE_LABELS, State
 
@@ -62,6 +63,15 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
     def open(self) -> AppealQuerySet:
         return self.exclude(status__in=[State.CLOSED, State.REJECTED, State.MERGED])
 
+    def with_phone(self, phone: str) -> AppealQuerySet:
+        """Appeals from this caller, found through the blind index (the phone column is encrypted)."""
+        return self.filter(phone_q(phone))
+
+
+def phone_q(phone: str) -> models.Q:
+    """``Q`` for "the contact phone is ``phone``" (any spacing, +86 or not); matches nothing for ""."""
+    return blind_lookup(Appeal, "phone_index", phone)
+
 
 class Appeal(models.Model):
     number = models.CharField("编号", max_length=24, unique=True, editable=False)
@@ -75,7 +85,9 @@ class Appeal(models.Model):
     submitter_type = models.CharField("诉求人类型", max_length=12, choices=SubmitterType.choices, default=SubmitterType.PERSON)
     submitter_name = models.CharField("诉求人", max_length=80, blank=True)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True, db_index=True)
+    # Encrypted at rest (SM4-GCM); look callers up with ``Appeal.objects.with_phone`` / ``phone_q``.
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True)
+    phone_index = BlindIndexField("联系电话索引", source="phone", normalise="digits")
 
     title = models.CharField("标题", max_length=200)
     content = models.TextField("诉求内容")

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from minyi.appeals.models import PRIORITY_ORDER, Appeal, AppealQuerySet
+from minyi.appeals.models import PRIORITY_ORDER, Appeal, AppealQuerySet, phone_q
 from minyi.core.roles import department_ids_of, sees_all
 from minyi.workflow.machine import State
 
@@ -60,7 +60,7 @@ def filter_appeals(qs: AppealQuerySet, params: dict[str, str]) -> AppealQuerySet
         qs = qs.filter(SLA_FILTERS[sla](timezone.now()))
     qs = _drill_filters(qs, params)
     if q := params.get("q", "").strip():
-        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | Q(phone=q))
+        qs = qs.filter(Q(number=q) | Q(title__icontains=q) | phone_q(q))
     return qs
 
 

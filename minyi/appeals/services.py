@@ -13,11 +13,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from minyi.appeals.models import PRIORITY_ORDER, Appeal, DailyCounter, Kind, Priority, SubmitterType
 from minyi.appeals.validators import normalize_phone, validate_credit_code, validate_phone
+from minyi.audit.models import SecurityKind
+from minyi.audit.services import record_security_event
+from minyi.core.pii import AppealView, personal_fields, present
+from minyi.core.roles import may_reveal_pii
 from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.workflow import services as wf
 from minyi.workflow.calendar import SHANGHAI
@@ -396,3 +401,23 @@ def _learn(appeal: Appeal, source: str) -> None:
 
 def timeline(appeal: Appeal) -> Iterable[AuditEvent]:
     return appeal.audit.select_related("actor").order_by("id")
+
+
+def reveal_personal_data(appeal: Appeal, *, by: Any, request: HttpRequest | None = None) -> AppealView:
+    """查看完整信息: the appeal's full phone and unmasked text, recorded as REVEAL_PII in the security log.
+
+    Pages show personal data masked to everyone; this is the only way to see it in full, so every
+    look at a full phone number leaves a row (who, which appeal, which fields). A role without the
+    permission (leader, supervisor, security or audit administrator) is refused, and that is logged too.
+    """
+    if not may_reveal_pii(by):
+        record_security_event(
+            SecurityKind.DENIED, request=request, user=by, target=appeal.number, outcome="denied", details={"action": "reveal_pii"}
+        )
+        raise wf.ActionForbidden(gettext("您的角色不能查看完整的个人信息"))
+    with transaction.atomic():
+        record_security_event(
+            SecurityKind.REVEAL_PII, request=request, user=by, target=appeal.number,
+            details={"appeal": appeal.number, "fields": personal_fields(appeal)},
+        )
+    return present(appeal, by, reveal=True)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new", views.appeal_new, name="new"),
     path("<str:number>", views.appeal_detail, name="detail"),
     path("<str:number>/act/<str:action>", views.appeal_act, name="act"),
+    path("<str:number>/reveal", views.appeal_reveal, name="reveal"),
     path("<str:number>/priority", views.appeal_raise_priority, name="raise_priority"),
     path("<str:number>/files/<int:pk>", views.attachment, name="attachment"),
 ]

@@ -20,8 +20,8 @@ from minyi.appeals import attachments, services
 from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
 from minyi.appeals.models import Appeal, Kind, Priority
 from minyi.appeals.queries import filter_appeals, visible_to
-from minyi.appeals.validators import mask_phone
-from minyi.core.roles import department_ids_of, roles_of, sees_personal_data
+from minyi.core.pii import AppealView, mask_text, present
+from minyi.core.roles import department_ids_of, roles_of
 from minyi.desk import templates as reply_templates
 from minyi.directory.models import Channel
 from minyi.workflow import machine
@@ -33,7 +33,8 @@ from minyi.workflow.sla import SLA_STATE_LABELS, sla_state
 PAGE_SIZE = 50
 
 
-def _display(appeal: Appeal, user: Any) -> dict[str, Any]:
+def _display(appeal: Appeal, user: Any, view: AppealView | None = None) -> dict[str, Any]:
+    """The row or page data; personal data masked unless ``view`` comes from an audited reveal."""
     state = sla_state(timezone.now(), due_at=appeal.reply_due_at, warn_at=appeal.reply_warn_at, paused=appeal.paused_at is not None)
     if appeal.state in machine.TERMINAL_STATES or appeal.state in (State.REPLIED, State.PENDING_CALLBACK):
         state_label = ""
@@ -41,7 +42,7 @@ def _display(appeal: Appeal, user: Any) -> dict[str, Any]:
         state_label = gettext(SLA_STATE_LABELS[state]) if appeal.reply_due_at else ""
     return {
         "appeal": appeal,
-        "phone": appeal.phone if sees_personal_data(user) else mask_phone(appeal.phone),
+        "view": view or present(appeal, user),
         "sla": state.value,
         "sla_label": state_label,
     }
@@ -150,8 +151,19 @@ def _raise_priority_form(appeal: Appeal, user: Any, failed: RaisePriorityForm | 
 
 
 def _detail_context(
-    request: HttpRequest, appeal: Appeal, failed: ActionForm | None = None, failed_raise: RaisePriorityForm | None = None
+    request: HttpRequest,
+    appeal: Appeal,
+    failed: ActionForm | None = None,
+    failed_raise: RaisePriorityForm | None = None,
+    view: AppealView | None = None,
 ) -> dict[str, Any]:
+    shown = view or present(appeal, request.user)
+    timeline = list(services.timeline(appeal))
+    for entry in timeline:
+        entry.shown_reason = shown.reason(entry.reason)  # type: ignore[attr-defined]  # display only, never saved
+    merged = list(appeal.merged.all()[:20])
+    for other in merged:
+        other.shown_title = mask_text(other.title)  # type: ignore[attr-defined]  # the reveal is for this appeal only
     forms = []
     for name in available_actions(appeal, request.user):
         form = failed if failed is not None and failed.event == name else ActionForm(event=name, prefix=name)
@@ -159,11 +171,11 @@ def _detail_context(
     return {
         "raise_priority": _raise_priority_form(appeal, request.user, failed_raise),
         "priorities": Priority.choices,  # names the levels of 提高紧急程度 rows on the timeline
-        **_display(appeal, request.user),
-        "timeline": services.timeline(appeal),
+        **_display(appeal, request.user, shown),
+        "timeline": timeline,
         "actions": forms,
         "attachments": appeal.attachments.all(),
-        "merged": appeal.merged.all()[:20],
+        "merged": merged,
         # Drafting help next to the reply form: the department's templates and 小惠's similar past replies.
         "reply_templates": reply_templates.for_department(appeal.department_id) if any(f["name"] == "reply" for f in forms) else [],
         "can_reply": any(f["name"] == "reply" for f in forms),
@@ -174,6 +186,24 @@ def _detail_context(
 def appeal_detail(request: HttpRequest, number: str) -> HttpResponse:
     appeal = _get_visible(request, number)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
+
+
+@login_required
+@require_POST
+def appeal_reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """查看完整信息: this appeal's full phone and text, in this response only; each press is one REVEAL_PII row.
+
+    Answered with the page itself rather than a redirect, so a reload or the next action shows the
+    masked page again and no full number lingers in the session.
+    """
+    appeal = _get_visible(request, number)
+    try:
+        view = services.reveal_personal_data(appeal, by=request.user, request=request)
+    except ActionForbidden as exc:
+        return HttpResponseForbidden(exc.message)
+    response = render(request, "appeals/detail.html", _detail_context(request, appeal, view=view))
+    response["Cache-Control"] = "no-store"  # a full phone number is not kept in the browser's cache
+    return response
 
 
 @login_required

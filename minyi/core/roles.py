@@ -42,3 +42,13 @@ def sees_all(user: Any) -> bool:
 
 def sees_personal_data(user: Any) -> bool:
     return bool(roles_of(user) & SEES_PERSONAL_DATA)
+
+
+def may_reveal_pii(user: Any) -> bool:
+    """May ask for an appeal's full phone and unmasked text (查看完整信息, audited each time).
+
+    Operators, dispatchers, handlers and the system administrator; leaders, supervisors and the
+    security and audit administrators never see personal data in full. Pages show it masked to
+    everyone until the reveal (``minyi.core.pii``).
+    """
+    return bool(roles_of(user) & SEES_PERSONAL_DATA)

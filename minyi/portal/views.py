@@ -15,7 +15,6 @@ from django.utils.translation import gettext
 
 from minyi.appeals import attachments, services
 from minyi.appeals.models import Appeal
-from minyi.appeals.validators import normalize_phone
 from minyi.directory.models import Channel, GridCell
 from minyi.portal.forms import PortalSubmitForm, TrackForm
 from minyi.portal.ratelimit import hit
@@ -114,9 +113,7 @@ def track(request: HttpRequest) -> HttpResponse:
             context["limited"] = True
             return render(request, "portal/track.html", context, status=429)
         if form.is_valid():
-            appeal = Appeal.objects.filter(
-                number=form.cleaned_data["number"].strip(), phone=normalize_phone(form.cleaned_data["phone"])
-            ).first()
+            appeal = Appeal.objects.filter(number=form.cleaned_data["number"].strip()).with_phone(form.cleaned_data["phone"]).first()
             if appeal is None:
                 form.add_error(None, gettext("没有找到该编号和手机号对应的诉求，请核对后重试"))
             else:

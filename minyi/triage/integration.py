@@ -218,7 +218,7 @@ def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None,
     candidates = Appeal.objects.open().filter(created_at__gte=since)
     scope = None
     if phone:
-        scope = candidates.filter(phone=phone)
+        scope = candidates.with_phone(phone)
     if grid_code:
         by_place = candidates.filter(grid__code=grid_code)
         scope = by_place if scope is None else scope | by_place

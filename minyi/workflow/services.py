@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from minyi.core.notify import Notice, deliver, notice_language
+from minyi.core.pii import mask_text
 from minyi.core.roles import department_ids_of, roles_of
 from minyi.workflow import machine
 from minyi.workflow.calendar import WorkingCalendar
@@ -240,7 +241,7 @@ def _notice_for(appeal: Appeal, audience: str, event: Event) -> Notice:
     return Notice(
         kind=f"{event.value}:{audience}",
         subject=f"诉求 {appeal.number} {label}",
-        body=f"{appeal.title}（{appeal.status_label()}）",
+        body=f"{mask_text(appeal.title)}（{appeal.status_label()}）",  # notices are stored and sent by SMS: masked
         user_ids=user_ids,
         appeal_number=appeal.number,
         extra=extra,
@@ -361,7 +362,7 @@ def _shortened_notice(appeal: Appeal) -> Notice:
     return Notice(
         kind=f"{PRIORITY_EVENT}:department",
         subject=subject,
-        body=f"{body}{appeal.title}",
+        body=f"{body}{mask_text(appeal.title)}",
         user_ids=department_user_ids(appeal.department_id),
         appeal_number=appeal.number,
     )
