@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
@@ -126,6 +127,11 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
 
 
 # ----- 疑难专题 ---------------------------------------------------------------------
+
+
+def _visible_linked(linked: Any, user: Any) -> Any:
+    """The linked appeals the user may see (``visible_to``): a handler, its own department's only."""
+    return linked.filter(pk__in=visible_to(user).values("pk")).select_related("department").order_by("-created_at")
 
 
 @login_required
@@ -247,14 +253,19 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
                     messages.error(request, gettext(message))
         if not (milestone_form.errors or link_form.errors):
             return redirect("accountability:topic", topic_id=topic.pk)
+    progress = topics.progress(topic)
+    shown = _visible_linked(topic.appeals, request.user)
     return render(
         request,
         "accountability/topic.html",
         {
             "topic": topic,
-            "progress": topics.progress(topic),
+            "progress": progress,
             "milestones": topic.milestones.all(),
-            "appeals": topic.appeals.select_related("department").order_by("-created_at")[:100],
+            # The progress line counts every linked appeal (the topic is district business);
+            # the list names only those the reader may see, so a handler sees no other department's titles.
+            "appeals": shown[:100],
+            "hidden_appeals": progress.assigned - shown.count(),
             "can_edit": topics.may_edit_topic(topic, request.user),
             "can_close_out": topics.may_close_out(topic, request.user),
             "milestone_form": milestone_form,
@@ -270,7 +281,8 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
 
 @login_required
 def engagement_list(request: HttpRequest) -> HttpResponse:
-    events = Engagement.objects.select_related("topic").prefetch_related("enterprises", "appeals")[:100]
+    visible = Prefetch("appeals", queryset=visible_to(request.user).order_by("-created_at"))
+    events = Engagement.objects.select_related("topic").prefetch_related("enterprises", visible)[:100]
     return render(request, "accountability/engagements.html", {"events": events, "can_record": topics.may_record_engagement(request.user)})
 
 
@@ -353,7 +365,7 @@ def engagement_detail(request: HttpRequest, event_id: int) -> HttpResponse:
             "event": event,
             "form": form,
             "link_form": link_form,
-            "appeals": event.appeals.select_related("department").order_by("-created_at"),
+            "appeals": _visible_linked(event.appeals, request.user),
             "audit": event.audit.order_by("-id")[:50],
         },
         status=400 if invalid else 200,

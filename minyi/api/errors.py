@@ -34,6 +34,7 @@ ENGLISH = {
     "invalid": "Some fields are invalid",
     "invalid_request": "The request could not be parsed or failed validation",
     "rate_limited": "Too many requests for this API key; retry later",
+    "idempotency_conflict": "This Idempotency-Key was already used by this caller for a different request; use a new key",
     "not_allowed": "This action is not allowed in the appeal's current state",
     "reason_given": "A reason is required",
     "department_given": "A department is required",

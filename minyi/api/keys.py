@@ -1,7 +1,10 @@
 """API keys: creation (the secret is shown once, only its hash is kept), lookup, scopes, rate limits.
 
 A key acts as its linked staff user, so the action layer's role and department checks
-apply to integrations exactly as to people. Rate limits count requests per key per
+apply to integrations exactly as to people. The user gets the least role the scopes
+need: 受理员 (to register) when the key writes appeals, 领导 for district statistics,
+no role at all otherwise; what
+it reads is narrowed further by ``minyi.api.access``. Rate limits count requests per key per
 minute in Django's cache (per-process locmem by default; point CACHES at Redis to share).
 """
 
@@ -39,23 +42,46 @@ def parse_scopes(text: str) -> list[str]:
     return scopes
 
 
+# Scopes that register appeals, which only a role allowed to 登记 may do.
+WRITE_SCOPES = frozenset({"appeals:write", "open311"})
+# Scopes an operator must think twice about: the CLI warns.
+WIDE_SCOPES = frozenset({"pii:read", "appeals:read-all"})
+
+
+def least_role(scopes: list[str]) -> tuple[Role | None, str | None]:
+    """The (role, department code) a new key's service user needs for ``scopes`` and no more."""
+    if WRITE_SCOPES & set(scopes):
+        return Role.OPERATOR, "sjj-12345"
+    if {"stats:read", "appeals:read-all"} & set(scopes):  # sees the district, acts on nothing, as a leader
+        return Role.LEADER, None
+    return None, None
+
+
 @transaction.atomic
 def create_api_key(
     name: str,
     scopes: list[str],
     *,
-    role: Role = Role.OPERATOR,
-    department_code: str | None = "sjj-12345",
+    role: Role | None = None,
+    department_code: str | None = None,
     rate_limit: int = 120,
     channel_code: str = "",
 ) -> tuple[ApiKey, str]:
-    """Create a key and its service user. Returns (key, secret); the secret is never stored."""
+    """Create a key and its service user. Returns (key, secret); the secret is never stored.
+
+    Without ``role`` the service user gets ``least_role(scopes)`` (and its department,
+    unless one is given).
+    """
+    scopes = parse_scopes(" ".join(scopes))
+    if role is None:
+        role, default_department = least_role(scopes)
+        department_code = department_code or default_department
     prefix = secrets.token_hex(4)
     raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     username = f"api-{slugify(name) or prefix}"[:150]
     user = create_staff(username, role, department_code, password=None, full_name=f"接口：{name}")
     key = ApiKey.objects.create(
-        name=name, prefix=prefix, key_hash=hash_key(raw), scopes=" ".join(parse_scopes(" ".join(scopes))),
+        name=name, prefix=prefix, key_hash=hash_key(raw), scopes=" ".join(scopes),
         user=user, rate_limit=rate_limit, channel_code=channel_code,
     )
     return key, raw

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.db import models
 
 SCOPES = {
-    "appeals:read": "读取诉求",
+    "appeals:read": "读取诉求（仅本密钥登记的，或本密钥渠道的）",
+    "appeals:read-all": "读取服务账号角色可见的全部诉求",
+    "pii:read": "查看个人信息（姓名、电话、信用代码、地址、精确位置、正文中的证件号和电话）",
     "appeals:write": "登记诉求",
     "appeals:act": "办理动作（派单、签收、答复……）",
     "directory:read": "读取部门和分类",

@@ -3,10 +3,16 @@
 Services are the leaves of the category tree (grouped by their level-1 category).
 POST requests needs an API key with the ``open311`` scope; the appeal is taken in
 through ``intake_appeal`` as the key's service user, on the key's channel (or
-``MINYI_OPEN311_CHANNEL``, 随手拍 by default). Reads are public unless
-``MINYI_OPEN311_PUBLIC_READ`` is off: without a key they show the title, not the
-citizen's text, and never contact data. Updates are the audit trail, so a
+``MINYI_OPEN311_CHANNEL``, 随手拍 by default). Updates are the audit trail, so a
 FixMyStreet install can poll what happened; its own updates come back as notes.
+
+Reads are public unless ``MINYI_OPEN311_PUBLIC_READ`` is off. Without a key they show
+what a public map may show (``minyi.appeals.disclosure``): open-data channels only,
+no 举报, the appeal's ``public_token`` as its id (never the sequential number), the
+category instead of the citizen's text, the community instead of the address,
+coordinates to 0.01°, the reply only when marked public; and each client address may
+look up ``MINYI_OPEN311_PUBLIC_READS_PER_MINUTE`` times a minute. With a key the reads
+are the key's appeals (``minyi.api.access``), masked unless it has ``pii:read``.
 """
 
 from __future__ import annotations
@@ -20,15 +26,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from minyi.api import access
 from minyi.api.keys import RateLimited, check_rate, find_key
 from minyi.api.models import ApiKey
-from minyi.appeals import services
+from minyi.appeals import disclosure, services
 from minyi.appeals.models import Appeal, Kind
-from minyi.appeals.queries import visible_to
 from minyi.directory.models import Category, Channel
+from minyi.portal.ratelimit import hit, retry_after
+from minyi.triage.pii import mask_pii
 from minyi.workflow import services as wf
 from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import EVENT_LABELS, Event, State
@@ -37,6 +46,7 @@ from minyi.workflow.models import AuditEvent
 CLOSED_STATES = {State.CLOSED.value, State.REJECTED.value, State.MERGED.value}
 NOTE_KIND = "open311_update"
 MAX_RESULTS = 1000
+PUBLIC_READ_WINDOW_S = 60
 # mySociety status values for each of our states (anything else reads as IN_PROGRESS).
 UPDATE_STATUS = {
     State.REGISTERED: "OPEN",
@@ -54,9 +64,9 @@ PUBLIC_EVENTS = [e.value for e in Event if e not in (Event.REQUEST_EXTENSION, Ev
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
-        self.status, self.description = status, description
+        self.status, self.description, self.retry_after = status, description, retry_after
 
 
 # ---- rendering -----------------------------------------------------------------------
@@ -90,7 +100,10 @@ def render(fmt: str, root: str, item: str, data: Any, status: int = 200) -> Http
 
 
 def _error(fmt: str, exc: Open311Error) -> HttpResponse:
-    return render(fmt, "errors", "error", [{"code": exc.status, "description": exc.description}], status=exc.status)
+    response = render(fmt, "errors", "error", [{"code": exc.status, "description": exc.description}], status=exc.status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _w3c(moment: dt.datetime | None) -> str | None:
@@ -130,13 +143,18 @@ def _key(request: HttpRequest, *, required: bool) -> ApiKey | None:
     if key is None:
         if required or not getattr(settings, "MINYI_OPEN311_PUBLIC_READ", True):
             raise Open311Error(403, "需要有效的 api_key (api_key required)")
+        # Anonymous look-ups count per client address: the ids are unguessable, and this keeps scraping slow too.
+        limit = int(getattr(settings, "MINYI_OPEN311_PUBLIC_READS_PER_MINUTE", 30))
+        if not hit(request, "open311-public-read", limit=limit, window_s=PUBLIC_READ_WINDOW_S):
+            wait = retry_after(PUBLIC_READ_WINDOW_S)
+            raise Open311Error(429, f"查询过于频繁，请 {wait} 秒后再试 (too many requests)", retry_after=wait)
         return None
     if "open311" not in key.scope_set():
         raise Open311Error(403, "该 api_key 没有 open311 权限范围 (api_key lacks the open311 scope)")
     try:
         check_rate(key)
     except RateLimited as exc:
-        raise Open311Error(429, f"请求过于频繁，请 {exc.retry_after} 秒后重试 (rate limited)") from None
+        raise Open311Error(429, f"请求过于频繁，请 {exc.retry_after} 秒后重试 (rate limited)", retry_after=exc.retry_after) from None
     return key
 
 
@@ -227,39 +245,77 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 # ---- requests ------------------------------------------------------------------------
 
 
-def _request_out(appeal: Appeal, detailed: bool) -> dict[str, Any]:
+def _public_out(appeal: Appeal) -> dict[str, Any]:
+    """What anyone may see: category, status, dates, the community and rounded coordinates; no words of the citizen."""
     closed = appeal.status in CLOSED_STATES
+    category = appeal.category.name if appeal.category else ""
+    return {
+        "service_request_id": appeal.public_token,
+        "status": "closed" if closed else "open",
+        "status_notes": disclosure.public_reply(appeal) or appeal.status_label(),
+        "service_name": category,
+        "service_code": appeal.category.code if appeal.category else "",
+        "description": category,
+        "agency_responsible": "",
+        "service_notice": "",
+        "requested_datetime": _w3c(appeal.created_at),
+        "updated_datetime": _w3c(appeal.updated_at),
+        "expected_datetime": None,
+        "address": disclosure.coarse_place(appeal),
+        "address_id": "",
+        "zipcode": "",
+        "lat": disclosure.coarse_coordinate(appeal.lat),
+        "long": disclosure.coarse_coordinate(appeal.lng),
+        "media_url": "",
+    }
+
+
+def _request_out(appeal: Appeal, key: ApiKey | None) -> dict[str, Any]:
+    if key is None:
+        return _public_out(appeal)
+    pii = access.sees_pii(key.user, key)
+    closed = appeal.status in CLOSED_STATES
+    reply = appeal.reply_text if pii else mask_pii(appeal.reply_text)
+    place = {"address": appeal.address, "lat": appeal.lat, "long": appeal.lng}
+    if not pii:
+        masked = disclosure.masked_contact(appeal)
+        place = {"address": masked["address"], "lat": masked["lat"], "long": masked["lng"]}
     return {
         "service_request_id": appeal.number,
         "status": "closed" if closed else "open",
-        "status_notes": appeal.reply_text if closed and appeal.reply_text else appeal.status_label(),
+        "status_notes": reply if closed and reply else appeal.status_label(),
         "service_name": appeal.category.name if appeal.category else "",
         "service_code": appeal.category.code if appeal.category else "",
-        "description": appeal.content if detailed else appeal.title,
+        "description": appeal.content if pii else mask_pii(appeal.content),
         "agency_responsible": appeal.department.name if appeal.department else "",
         "service_notice": "",
         "requested_datetime": _w3c(appeal.created_at),
         "updated_datetime": _w3c(appeal.updated_at),
         "expected_datetime": _w3c(appeal.reply_due_at),
-        "address": appeal.address,
+        "address": place["address"],
         "address_id": "",
         "zipcode": "",
-        "lat": float(appeal.lat) if appeal.lat is not None else None,
-        "long": float(appeal.lng) if appeal.lng is not None else None,
+        "lat": float(place["lat"]) if place["lat"] is not None else None,
+        "long": float(place["long"]) if place["long"] is not None else None,
         "media_url": "",
     }
 
 
 def _readable(key: ApiKey | None) -> QuerySet[Appeal]:
-    qs = visible_to(key.user) if key is not None else Appeal.objects.all()
-    return qs.select_related("category", "department")
+    qs = access.readable(key.user, key) if key is not None else disclosure.public_appeals()
+    return qs.select_related("category", "department", "grid__parent")
+
+
+def _by_id(qs: QuerySet[Appeal], key: ApiKey | None, ids: list[str]) -> QuerySet[Appeal]:
+    """Public readers name an appeal by its token; a key by its number."""
+    return qs.filter(number__in=ids) if key is not None else qs.filter(public_token__in=ids)
 
 
 def _list(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _key(request, required=False)
     qs = _readable(key)
     if ids := _param(request, "service_request_id"):
-        qs = qs.filter(number__in=[i.strip() for i in ids.split(",") if i.strip()][:MAX_RESULTS])
+        qs = _by_id(qs, key, [i.strip() for i in ids.split(",") if i.strip()][:MAX_RESULTS])
     else:
         if codes := _param(request, "service_code"):
             qs = qs.filter(category__code__in=[c.strip() for c in codes.split(",")])
@@ -277,7 +333,7 @@ def _list(request: HttpRequest, fmt: str) -> HttpResponse:
             raise Open311Error(400, "start_date 不能晚于 end_date")
         qs = qs.filter(created_at__gte=start_at, created_at__lte=end_at)
     rows = list(qs.order_by("-created_at", "-id")[:MAX_RESULTS])
-    return render(fmt, "service_requests", "request", [_request_out(a, key is not None) for a in rows])
+    return render(fmt, "service_requests", "request", [_request_out(a, key) for a in rows])
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
@@ -316,9 +372,13 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         category=category,
     )
     external = _param(request, "attribute[fixmystreet_id]") or request.headers.get("Idempotency-Key", "")
-    idempotency_key = f"open311:{key.prefix}:{external}"[:100] if external else None
     try:
-        appeal, _ = services.intake_appeal(data, by=key.user, idempotency_key=idempotency_key, accept=not channel.public)
+        appeal, _ = services.intake_appeal(
+            data, by=key.user, idempotency_key=external or None, caller=f"open311:{key.prefix}", accept=not channel.public
+        )
+    except services.IdempotencyConflict:
+        message = gettext(services.IDEMPOTENCY_CONFLICT_API)
+        raise Open311Error(409, f"{message} (this id was already used for a different request)") from None
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"description": exc.messages}
         raise Open311Error(400, "；".join(f"{k}: {m}" for k, ms in fields.items() for m in ms)) from None
@@ -336,10 +396,10 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, fmt: str, number: str) -> HttpResponse:
     def view(request: HttpRequest, fmt: str) -> HttpResponse:
         key = _key(request, required=False)
-        appeal = _readable(key).filter(number=number).first()
+        appeal = _by_id(_readable(key), key, [number]).first()
         if appeal is None:
             raise Open311Error(404, f"service_request_id {number} 不存在 (not found)")
-        return render(fmt, "service_requests", "request", [_request_out(appeal, key is not None)])
+        return render(fmt, "service_requests", "request", [_request_out(appeal, key)])
 
     return _handle(fmt, view, request)
 
@@ -368,17 +428,21 @@ def _updates(request: HttpRequest, fmt: str) -> HttpResponse:
         .select_related("appeal")
         .order_by("at", "id")[:MAX_RESULTS]
     )
+    pii = key is not None and access.sees_pii(key.user, key)
     data = []
     for event in events:
-        text = event.reason
-        if event.event == Event.REPLY.value and event.appeal.reply_text:
-            text = event.appeal.reply_text
+        appeal = event.appeal
         label = EVENT_LABELS.get(Event(event.event), event.event)
+        if key is None:  # the public sees what happened, not the reasons staff wrote, and a reply only when marked public
+            text = disclosure.public_reply(appeal) if event.event == Event.REPLY.value else ""
+        else:
+            text = appeal.reply_text if event.event == Event.REPLY.value and appeal.reply_text else event.reason
+            text = text if pii else mask_pii(text)
         data.append(
             {
                 "update_id": str(event.pk),
-                "service_request_id": event.appeal.number,
-                "status": _update_status(event, event.appeal.resolved),
+                "service_request_id": appeal.number if key is not None else appeal.public_token,
+                "status": _update_status(event, appeal.resolved),
                 "updated_datetime": _w3c(event.at),
                 "description": f"{label}：{text}" if text else label,
                 "media_url": "",
@@ -391,7 +455,7 @@ def _post_update(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _key(request, required=True)
     assert key is not None
     number = _param(request, "service_request_id")
-    appeal = visible_to(key.user).filter(number=number).first() if number else None
+    appeal = access.readable(key.user, key).filter(number=number).first() if number else None
     if appeal is None:
         raise Open311Error(400, f"service_request_id {number or '(空)'} 不存在 (not found)")
     description = _param(request, "description")

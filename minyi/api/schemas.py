@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from minyi.appeals.disclosure import masked_contact
 from minyi.appeals.models import Appeal
-from minyi.appeals.validators import mask_phone
-from minyi.core.roles import sees_personal_data
+from minyi.triage.pii import mask_pii
 
 
 def _storable(value: str) -> str:
@@ -150,9 +150,21 @@ class MergeIn(Schema):
     reason: Text = Field("", max_length=2000)
 
 
-def appeal_out(appeal: Appeal, user: Any) -> dict[str, Any]:
-    """The API view of an appeal; contact data is masked for roles that may not see it."""
-    full = sees_personal_data(user)
+def appeal_out(appeal: Appeal, *, pii: bool) -> dict[str, Any]:
+    """The API view of an appeal. Without ``pii`` (see ``minyi.api.access.sees_pii``) personal data is masked:
+    contact fields, the address (down to the community), coordinates (to 0.01°) and numbers in free text."""
+    text = (lambda value: value) if pii else mask_pii
+    personal = (
+        {
+            "submitter_name": appeal.submitter_name,
+            "phone": appeal.phone,
+            "address": appeal.address,
+            "lat": float(appeal.lat) if appeal.lat is not None else None,
+            "lng": float(appeal.lng) if appeal.lng is not None else None,
+        }
+        if pii
+        else {k: v for k, v in masked_contact(appeal).items() if k != "credit_code"}
+    )
     return {
         "number": appeal.number,
         "status": appeal.status,
@@ -160,14 +172,10 @@ def appeal_out(appeal: Appeal, user: Any) -> dict[str, Any]:
         "channel": appeal.channel.code,
         "kind": appeal.kind,
         "priority": appeal.priority,
-        "title": appeal.title,
-        "content": appeal.content,
+        "title": text(appeal.title),
+        "content": text(appeal.content),
         "submitter_type": appeal.submitter_type,
-        "submitter_name": appeal.submitter_name if full else (appeal.submitter_name[:1] + "**" if appeal.submitter_name else ""),
-        "phone": appeal.phone if full else mask_phone(appeal.phone),
-        "address": appeal.address,
-        "lat": float(appeal.lat) if appeal.lat is not None else None,
-        "lng": float(appeal.lng) if appeal.lng is not None else None,
+        **personal,
         "grid": appeal.grid.code if appeal.grid_id and appeal.grid else None,
         "category": appeal.category.code if appeal.category_id and appeal.category else None,
         "department": appeal.department.code if appeal.department_id and appeal.department else None,
@@ -179,7 +187,7 @@ def appeal_out(appeal: Appeal, user: Any) -> dict[str, Any]:
         "closed_at": appeal.closed_at,
         "claim_due_at": appeal.claim_due_at,
         "reply_due_at": appeal.reply_due_at,
-        "reply_text": appeal.reply_text,
+        "reply_text": text(appeal.reply_text),
         "satisfaction": appeal.satisfaction,
         "resolved": appeal.resolved,
         "return_count": appeal.return_count,

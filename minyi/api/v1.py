@@ -13,10 +13,11 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Header, NinjaAPI, Query, Status
 from ninja.security import APIKeyHeader, django_auth
 
-from minyi.api import errors
+from minyi.api import access, errors
 from minyi.api.errors import ERROR_RESPONSES, ApiError
 from minyi.api.keys import check_rate, find_key
 from minyi.api.models import ApiKey
@@ -39,11 +40,12 @@ from minyi.api.schemas import (
     appeal_out,
 )
 from minyi.appeals import services
-from minyi.appeals.models import Appeal, phone_q
+from minyi.appeals.models import Appeal, AppealQuerySet, phone_q
 from minyi.appeals.queries import visible_to
 from minyi.cockpit.services import stats as cockpit_stats
 from minyi.core.roles import roles_of
 from minyi.directory.models import Category, Channel, Department, GridCell
+from minyi.triage.pii import mask_pii
 from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import Event
 from minyi.workflow.policy import may
@@ -81,8 +83,22 @@ def need(request: HttpRequest, scope: str) -> Any:
     return request.user
 
 
-def _get(user: Any, number: str) -> Appeal:
-    appeal = visible_to(user).select_related("channel", "category", "department", "grid", "merged_into").filter(number=number).first()
+def _key(request: HttpRequest) -> ApiKey | None:
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiKey) else None
+
+
+def _readable(request: HttpRequest) -> AppealQuerySet:
+    """The appeals this caller may read: a key's own (or all, with appeals:read-all); a person's by role."""
+    return access.readable(request.user, _key(request))
+
+
+def _out(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+    return appeal_out(appeal, pii=access.sees_pii(request.user, _key(request)))
+
+
+def _get(request: HttpRequest, number: str) -> Appeal:
+    appeal = _readable(request).select_related("channel", "category", "department", "grid", "merged_into").filter(number=number).first()
     if appeal is None:
         raise ApiError(404, "not_found", f"未找到诉求 {number}")
     return appeal
@@ -125,8 +141,8 @@ def list_appeals(
     page: int = Query(1, ge=1, le=100000),  # type: ignore[type-arg]
     page_size: int = Query(20, ge=1, le=100),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
-    user = need(request, "appeals:read")
-    qs = visible_to(user).select_related("channel", "category", "department", "grid", "merged_into")
+    need(request, "appeals:read")
+    qs = _readable(request).select_related("channel", "category", "department", "grid", "merged_into")
     if status:
         qs = qs.filter(status=status)
     if channel:
@@ -138,7 +154,10 @@ def list_appeals(
     if kind:
         qs = qs.filter(kind=kind)
     if q and q.strip():
-        qs = qs.filter(Q(number=q.strip()) | Q(title__icontains=q.strip()) | phone_q(q.strip()))
+        match = Q(number=q.strip()) | Q(title__icontains=q.strip())
+        if access.sees_pii(request.user, _key(request)):  # no phone look-ups for callers who may not see phones
+            match |= phone_q(q.strip())
+        qs = qs.filter(match)
     if after := _aware(created_after):
         qs = qs.filter(created_at__gte=after)
     if before := _aware(created_before):
@@ -146,7 +165,7 @@ def list_appeals(
     count = qs.count()
     start = (page - 1) * page_size
     rows = list(qs.order_by("-created_at", "-id")[start : start + page_size]) if start < count else []
-    return {"count": count, "page": page, "page_size": page_size, "results": [appeal_out(a, user) for a in rows]}
+    return {"count": count, "page": page, "page_size": page_size, "results": [_out(request, a) for a in rows]}
 
 
 @api.post("/appeals", response={201: AppealOut, 200: AppealOut, **_RESPONSES}, tags=["appeals"], summary="登记诉求（支持 Idempotency-Key）")
@@ -177,19 +196,24 @@ def create_appeal(
         category=_lookup(Category, payload.category, "category", "分类"),
     )
     accept = not channel.public and may(roles, Event.ACCEPT, own_department=False)
-    appeal, created = services.intake_appeal(data, by=user, idempotency_key=idempotency_key or None, accept=accept)
-    return Status(201 if created else 200, appeal_out(_get(user, appeal.number), user))
+    caller = access.idempotency_caller(user, _key(request))
+    try:
+        appeal, created = services.intake_appeal(data, by=user, idempotency_key=idempotency_key or None, caller=caller, accept=accept)
+    except services.IdempotencyConflict:
+        raise ApiError(409, "idempotency_conflict", gettext(services.IDEMPOTENCY_CONFLICT_API)) from None
+    return Status(201 if created else 200, _out(request, _get(request, appeal.number)))
 
 
 @api.get("/appeals/{number}", response={200: AppealOut, **_RESPONSES}, tags=["appeals"], summary="诉求详情")
 def get_appeal(request: HttpRequest, number: Text) -> dict[str, Any]:
-    user = need(request, "appeals:read")
-    return appeal_out(_get(user, number), user)
+    need(request, "appeals:read")
+    return _out(request, _get(request, number))
 
 
 @api.get("/appeals/{number}/timeline", response={200: list[AuditOut], **_RESPONSES}, tags=["appeals"], summary="办理过程")
 def timeline(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
-    user = need(request, "appeals:read")
+    need(request, "appeals:read")
+    reason = (lambda value: value) if access.sees_pii(request.user, _key(request)) else mask_pii
     return [
         {
             "at": e.at,
@@ -198,9 +222,9 @@ def timeline(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
             "from_state": e.from_state,
             "to_state": e.to_state,
             "actor": e.actor_label,
-            "reason": e.reason,
+            "reason": reason(e.reason),
         }
-        for e in services.timeline(_get(user, number))
+        for e in services.timeline(_get(request, number))
     ]
 
 
@@ -209,8 +233,8 @@ def timeline(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
 
 def _act(request: HttpRequest, number: str, action: Callable[[Appeal, Any], Appeal]) -> dict[str, Any]:
     user = need(request, "appeals:act")
-    action(_get(user, number), user)
-    return appeal_out(_get(user, number), user)
+    action(_get(request, number), user)
+    return _out(request, _get(request, number))
 
 
 _ACT: dict[str, Any] = {"response": {200: AppealOut, **_RESPONSES}, "tags": ["actions"]}
@@ -270,7 +294,7 @@ def rate(request: HttpRequest, number: Text, payload: RateIn) -> dict[str, Any]:
 @api.post("/appeals/{number}/merge", summary="合并到主件", **_ACT)
 def merge(request: HttpRequest, number: Text, payload: MergeIn) -> dict[str, Any]:
     def run(appeal: Appeal, user: Any) -> Appeal:
-        target = visible_to(user).filter(number=payload.into).first()
+        target = _readable(request).filter(number=payload.into).first()
         if target is None:
             raise ApiError(422, "invalid", f"主件 {payload.into} 不存在", fields={"into": ["主件不存在"]})
         return services.merge_appeal(appeal, into=target, by=user, reason=payload.reason)
@@ -324,6 +348,7 @@ def categories(request: HttpRequest) -> list[dict[str, Any]]:
 @api.get("/stats", response={200: dict[str, Any], **_RESPONSES}, tags=["stats"], summary="统计（按可见范围）")
 def stats(request: HttpRequest) -> dict[str, Any]:
     user = need(request, "stats:read")
+    # Aggregates only (no appeal, no person): district-wide within the service user's role, as the scope says.
     return cockpit_stats(visible_to(user))
 
 

@@ -6,16 +6,17 @@ Views, the CLI and the API call these; none of them writes an appeal directly.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from minyi.appeals.models import PRIORITY_ORDER, Appeal, DailyCounter, Kind, Priority, SubmitterType
 from minyi.appeals.validators import normalize_phone, validate_credit_code, validate_phone
@@ -28,7 +29,7 @@ from minyi.workflow import services as wf
 from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import OPEN_STATES, STATE_LABELS, Event, TransitionError
 from minyi.workflow.models import AuditEvent
-from minyi.workflow.policy import RAISES_PRIORITY
+from minyi.workflow.policy import RAISES_PRIORITY, Role
 
 MAX_CONTENT = 5000
 
@@ -138,26 +139,92 @@ def _build(data: IntakeData, number: str, now: dt.datetime, user_id: int | None,
     )
 
 
+class IdempotencyConflict(ValidationError):
+    """The caller reused an idempotency key for a different request body.
+
+    Its message is for people at a form; the API answers with ``IDEMPOTENCY_CONFLICT_API``.
+    """
+
+
+IDEMPOTENCY_CONFLICT = gettext_noop("这份表单已经提交过，但内容与上次不同。如需登记新的诉求，请刷新页面后重新填写。")
+IDEMPOTENCY_CONFLICT_API = gettext_noop("该幂等键（Idempotency-Key）已用于内容不同的请求；登记新的诉求请换一个幂等键")
+
+
+def scoped_idempotency_key(caller: str, key: str) -> str:
+    """The stored key: the client's key inside its caller's namespace, so two callers never share one.
+
+    A namespaced key longer than the column is shortened to a digest of the client's
+    key instead of being cut, so two long keys never collide on a common prefix.
+    """
+    key = key.strip()
+    scoped = f"{caller}:{key}"
+    if len(scoped) <= 100:
+        return scoped
+    return f"{caller}:#{hashlib.sha256(key.encode('utf-8')).hexdigest()[:40]}"[:100]
+
+
+def _coordinate(value: Any) -> str | None:
+    return None if value is None else f"{float(value):.6f}"
+
+
+def _request_fields(channel_id: int | None, data_or_appeal: Any) -> tuple[Any, ...]:
+    """What the caller asked for, as stored: compared on a retry to tell a replay from a different request.
+
+    Only fields that intake stores and later steps never change (dispatch sets the
+    category, a raise changes the priority, triage only suggests).
+    """
+    item = data_or_appeal
+    return (
+        channel_id,
+        str(item.kind),
+        str(item.submitter_type),
+        item.submitter_name.strip(),
+        item.credit_code,
+        item.phone,
+        item.title,
+        item.content,
+        item.address.strip(),
+        _coordinate(item.lat),
+        _coordinate(item.lng),
+    )
+
+
+def _replay_or_conflict(existing: Appeal, data: IntakeData) -> Appeal:
+    if _request_fields(existing.channel_id, existing) != _request_fields(data.channel.pk, data):
+        raise IdempotencyConflict({NON_FIELD_ERRORS: [gettext(IDEMPOTENCY_CONFLICT)]})
+    return existing
+
+
 def intake_appeal(
     data: IntakeData,
     *,
     by: Any,
     idempotency_key: str | None = None,
+    caller: str | None = None,
     accept: bool = True,
     now: dt.datetime | None = None,
 ) -> tuple[Appeal, bool]:
     """Register (and, for staff, accept) a new appeal. Returns (appeal, created).
 
-    Retrying with the same ``idempotency_key`` returns the first appeal and creates
-    nothing, even when two retries race.
+    Idempotency keys live in the caller's namespace: ``caller`` names it (``api:<key
+    prefix>``, ``open311:<key prefix>``, ``portal:<session digest>``); by default it is
+    the acting staff user (``user:<id>``). Retrying with the same key and the same
+    request returns the first appeal and creates nothing, even when two retries race;
+    the same key with a different request raises ``IdempotencyConflict``.
     """
     actor = wf.Actor.of(by)
-    key = idempotency_key.strip()[:100] if idempotency_key else None
+    key = None
+    if idempotency_key and idempotency_key.strip():
+        if caller is None:
+            if actor.user_id is None:
+                raise ValueError("an idempotency key needs a caller namespace when no staff user acts")
+            caller = f"user:{actor.user_id}"
+        key = scoped_idempotency_key(caller, idempotency_key)
+    data.clean()
     if key:
         existing = Appeal.objects.filter(idempotency_key=key).first()
         if existing is not None:
-            return existing, False
-    data.clean()
+            return _replay_or_conflict(existing, data), False
     now = now or timezone.now()
     try:
         with transaction.atomic():
@@ -170,7 +237,7 @@ def intake_appeal(
         if key:
             existing = Appeal.objects.filter(idempotency_key=key).first()
             if existing is not None:
-                return existing, False
+                return _replay_or_conflict(existing, data), False
         raise
     _after_intake(appeal)
     return appeal, True
@@ -391,6 +458,35 @@ def raise_priority(appeal: Appeal, priority: str, *, reason: str, by: Any) -> Ap
         if errors:
             raise ValidationError(errors)
         return wf.raise_priority(locked, priority, by=by, reason=reason)
+
+
+REPLY_PUBLICITY_EVENT = "reply_publicity"  # an audited note: replay ignores it, the timeline names it
+# Who decides that a reply may be shown to the public (Open311, the map, the progress link).
+PUBLISHES_REPLY = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.ADMIN})
+
+
+def set_reply_public(appeal: Appeal, public: bool, *, by: Any, reason: str = "") -> Appeal:
+    """答复公开: mark the reply as fit for the public (shown through ``mask_pii``), or take that back.
+
+    One transaction under the row lock, one ``reply_publicity`` note on the timeline.
+    ActionForbidden for other roles; ValidationError when there is no reply to publish.
+    Setting the flag it already has writes nothing.
+    """
+    actor = wf.Actor.of(by)
+    if not actor.roles & PUBLISHES_REPLY:
+        raise wf.ActionForbidden(gettext("只有受理员、派单员或系统管理员可以设置答复是否公开"))
+    with transaction.atomic():
+        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        if public and not locked.reply_text.strip():
+            raise ValidationError({NON_FIELD_ERRORS: [gettext("该诉求还没有答复，不能设为公开")]})
+        if locked.reply_public == public:
+            return locked
+        locked.reply_public = public
+        locked.save(update_fields=["reply_public", "updated_at"])
+        note = gettext("答复设为公开（个人信息自动遮盖）") if public else gettext("答复取消公开")
+        reason = f"{note}：{reason.strip()}" if reason.strip() else note
+        wf.record_note(locked, by=actor, kind=REPLY_PUBLICITY_EVENT, reason=reason, payload={"public": public})
+    return locked
 
 
 def _learn(appeal: Appeal, source: str) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minyi.appeals import views
+from minyi.appeals import publicity_views, views
 
 app_name = "appeals"
 urlpatterns = [
@@ -10,5 +10,6 @@ urlpatterns = [
     path("<str:number>/act/<str:action>", views.appeal_act, name="act"),
     path("<str:number>/reveal", views.appeal_reveal, name="reveal"),
     path("<str:number>/priority", views.appeal_raise_priority, name="raise_priority"),
+    path("<str:number>/reply-public", publicity_views.reply_public, name="reply_public"),
     path("<str:number>/files/<int:pk>", views.attachment, name="attachment"),
 ]

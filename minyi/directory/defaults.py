@@ -166,17 +166,20 @@ TERRITORIAL_L2 = {"cxjs-wy", "cxjs-zf", "mzfw-yl"}
 
 DEPT_FOR_L2 = {"ggaq-zs": "gaj", "mzfw-cj": "cl", "ggaq-xf": "yjj", "smjg-sp": "scj"}
 
-CHANNELS: list[tuple[str, str, bool]] = [
-    ("12345", "12345热线", False),
-    ("sst", "苏商通", False),
-    ("zqzch", "政企早餐会", False),
-    ("sqmy", "社情民意联系日", False),
-    ("dzf", "大走访", False),
-    ("ssp", "随手拍", True),
-    ("wzxx", "网站信箱", True),
-    ("cl", "残联转办", False),
-    ("rdjy", "人大建议", False),
-    ("zxta", "政协提案", False),
+# (code, name, public self-service, open data). Open data: the channel's appeals may show, masked, on
+# Open311 and a public map. Only the public-facing self-service channels, where citizens post for all to
+# see; the hotline, meetings and referrals carry what people said in confidence.
+CHANNELS: list[tuple[str, str, bool, bool]] = [
+    ("12345", "12345热线", False, False),
+    ("sst", "苏商通", False, False),
+    ("zqzch", "政企早餐会", False, False),
+    ("sqmy", "社情民意联系日", False, False),
+    ("dzf", "大走访", False, False),
+    ("ssp", "随手拍", True, True),
+    ("wzxx", "网站信箱", True, True),
+    ("cl", "残联转办", False, False),
+    ("rdjy", "人大建议", False, False),
+    ("zxta", "政协提案", False, False),
 ]
 
 
@@ -221,8 +224,10 @@ def load_defaults() -> dict[str, int]:
                     code=f"{c2}-{i}",
                     defaults={"name": leaf, "parent": l2, "level": 3, "default_department": d2, "territorial": territorial},
                 )
-    for sort, (code, name, public) in enumerate(CHANNELS):
-        Channel.objects.update_or_create(code=code, defaults={"name": name, "sort": sort, "public": public})
+    for sort, (code, name, public, open_data) in enumerate(CHANNELS):
+        # open_data only when the channel is new: an administrator's choice is never overwritten by a reload.
+        defaults = {"name": name, "sort": sort, "public": public}
+        Channel.objects.update_or_create(code=code, defaults=defaults, create_defaults={**defaults, "open_data": open_data})
     return {
         "departments": Department.objects.count(),
         "grid_cells": GridCell.objects.count(),

@@ -1,17 +1,20 @@
-"""A fixed-window limit per client address, kept in Django's cache."""
+"""A fixed-window limit per client address, kept in Django's cache.
+
+The client is ``REMOTE_ADDR``: a forwarded-for header is whatever the client chose to
+send, so it is believed only by the trusted-proxy middleware, which rewrites
+``REMOTE_ADDR`` for requests that really come through our proxy.
+"""
 
 from __future__ import annotations
 
 import time
 
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 
 def client_address(request: HttpRequest) -> str:
-    # Behind the intranet reverse proxy the real address is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or str(request.META.get("REMOTE_ADDR", "unknown"))
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 def hit(request: HttpRequest, bucket: str, *, limit: int, window_s: int) -> bool:
@@ -26,3 +29,13 @@ def hit(request: HttpRequest, bucket: str, *, limit: int, window_s: int) -> bool
         cache.set(key, 1, timeout=window_s + 1)
         count = 1
     return count <= limit
+
+
+def retry_after(window_s: int) -> int:
+    """Seconds until the current window ends (at least one)."""
+    return max(1, window_s - int(time.time()) % window_s)
+
+
+def with_retry_after(response: HttpResponse, window_s: int) -> HttpResponse:
+    response["Retry-After"] = str(retry_after(window_s))
+    return response

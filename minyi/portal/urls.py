@@ -5,6 +5,7 @@ from minyi.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.submit, name="submit"),
-    path("done/<str:number>", views.done, name="done"),
+    path("done/<str:token>", views.done, name="done"),
     path("track", views.track, name="track"),
+    path("p/<str:token>", views.progress, name="progress"),
 ]

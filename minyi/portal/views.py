@@ -1,28 +1,37 @@
-"""Citizen portal: submit (phone first), track by number + phone. No login."""
+"""Citizen portal: submit (phone first), track by number + phone, or follow the progress link. No login.
+
+The progress link carries the appeal's ``public_token``, which may also appear on the
+public map (Open311), so its page shows only what the public may see; the full view
+(the appeal's own words, the reply, the rating link) needs the number and the phone.
+A form's idempotency key belongs to the browser session that was served the form.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from minyi.appeals import attachments, services
+from minyi.appeals import attachments, disclosure, services
 from minyi.appeals.models import Appeal
 from minyi.directory.models import Channel, GridCell
 from minyi.portal.forms import PortalSubmitForm, TrackForm
-from minyi.portal.ratelimit import hit
+from minyi.portal.ratelimit import hit, with_retry_after
 from minyi.workflow.machine import Event, State
 from minyi.workflow.services import CITIZEN
 
 SUBMITS_PER_HOUR = 10
 TRACKS_PER_HOUR = 60
+PROGRESS_VIEWS_PER_HOUR = 120
+HOUR = 3600
 # What a citizen sees of the timeline: these events, under these names.
 PUBLIC_EVENTS = {
     Event.REGISTER: "已收到您的诉求",
@@ -44,12 +53,20 @@ def _channel(request: HttpRequest) -> Channel:
     return Channel.objects.filter(code=code, active=True).first() or Channel.objects.filter(public=True, active=True).first()  # type: ignore[return-value]
 
 
+def _session_caller(request: HttpRequest) -> str:
+    """This browser's namespace for idempotency keys: a digest of its session key (the key itself stays secret)."""
+    if not request.session.session_key:
+        request.session.save()
+    digest = hashlib.sha256(str(request.session.session_key).encode("ascii")).hexdigest()[:24]
+    return f"portal:{digest}"
+
+
 def submit(request: HttpRequest) -> HttpResponse:
     stand = request.GET.get("stand", "")
     if request.method == "POST":
         form = PortalSubmitForm(request.POST, request.FILES)
-        if not hit(request, "portal-submit", limit=SUBMITS_PER_HOUR, window_s=3600):
-            return render(request, "portal/submit.html", {"form": form, "limited": True}, status=429)
+        if not hit(request, "portal-submit", limit=SUBMITS_PER_HOUR, window_s=HOUR):
+            return with_retry_after(render(request, "portal/submit.html", {"form": form, "limited": True}, status=429), HOUR)
         if form.is_valid():
             data = form.cleaned_data
             intake = services.IntakeData(
@@ -68,7 +85,9 @@ def submit(request: HttpRequest) -> HttpResponse:
                 for upload in data["photos"]:
                     attachments.check_upload(upload)
                 with transaction.atomic():
-                    appeal, created = services.intake_appeal(intake, by=CITIZEN, idempotency_key=data["idempotency_key"] or None, accept=False)
+                    appeal, created = services.intake_appeal(
+                        intake, by=CITIZEN, idempotency_key=data["idempotency_key"] or None, caller=_session_caller(request), accept=False
+                    )
                     if created and data["photos"]:
                         attachments.attach_files(appeal, data["photos"], by=CITIZEN)
             except ValidationError as exc:
@@ -80,9 +99,10 @@ def submit(request: HttpRequest) -> HttpResponse:
                     for error in exc.messages:
                         form.add_error("photos", error)
             else:
-                request.session["portal_last"] = appeal.number
-                return redirect("portal:done", number=appeal.number)
+                request.session["portal_last"] = appeal.public_token
+                return redirect("portal:done", token=appeal.public_token)
         return render(request, "portal/submit.html", {"form": form, "stand": request.POST.get("stand", ""), **_map()}, status=400)
+    _session_caller(request)  # the form's key belongs to this session from the start, so a double click cannot fork it
     initial: dict[str, Any] = {"idempotency_key": uuid.uuid4().hex}
     # 小惠's "turn this question into an appeal" link carries the question along.
     for name in ("kind", "title", "content"):
@@ -98,27 +118,49 @@ def _map() -> dict[str, Any]:
     return {"map_tiles": tiles, "map_center": getattr(settings, "MINYI_MAP_CENTER", [31.30, 120.61])} if tiles else {}
 
 
-def done(request: HttpRequest, number: str) -> HttpResponse:
+def done(request: HttpRequest, token: str) -> HttpResponse:
     # Only the browser that submitted sees the confirmation; others must track with the phone.
-    if request.session.get("portal_last") != number:
+    if request.session.get("portal_last") != token:
         return redirect("portal:track")
-    return render(request, "portal/done.html", {"number": number})
+    appeal = Appeal.objects.filter(public_token=token).only("number", "public_token").first()
+    if appeal is None:
+        return redirect("portal:track")
+    return render(request, "portal/done.html", {"number": appeal.number, "token": appeal.public_token})
 
 
 def track(request: HttpRequest) -> HttpResponse:
+    """The full view, for whoever knows both the number and the phone it was submitted with."""
     form = TrackForm(request.GET or None)
     context: dict[str, Any] = {"form": form}
     if form.is_bound:
-        if not hit(request, "portal-track", limit=TRACKS_PER_HOUR, window_s=3600):
+        if not hit(request, "portal-track", limit=TRACKS_PER_HOUR, window_s=HOUR):
             context["limited"] = True
-            return render(request, "portal/track.html", context, status=429)
+            return with_retry_after(render(request, "portal/track.html", context, status=429), HOUR)
         if form.is_valid():
-            appeal = Appeal.objects.filter(number=form.cleaned_data["number"].strip()).with_phone(form.cleaned_data["phone"]).first()
+            phone = normalize_phone(form.cleaned_data["phone"])
+            appeal = Appeal.objects.filter(number=form.cleaned_data["number"].strip()).with_phone(phone).first() if phone else None
             if appeal is None:
                 form.add_error(None, gettext("没有找到该编号和手机号对应的诉求，请核对后重试"))
             else:
                 context.update(appeal=appeal, steps=_public_steps(appeal), rating_url=_rating_url(appeal))
     return render(request, "portal/track.html", context)
+
+
+def progress(request: HttpRequest, token: str) -> HttpResponse:
+    """The progress link: status and steps only, as the public may see them (see the module docstring)."""
+    if not hit(request, "portal-progress", limit=PROGRESS_VIEWS_PER_HOUR, window_s=HOUR):
+        return with_retry_after(render(request, "portal/progress.html", {"limited": True}, status=429), HOUR)
+    appeal = Appeal.objects.select_related("category", "grid__parent").filter(public_token=token).first()
+    if appeal is None:
+        raise Http404(gettext("没有找到该诉求"))
+    context = {
+        "appeal": appeal,
+        "category": appeal.category.name if appeal.category else "",
+        "place": disclosure.coarse_place(appeal),
+        "reply": disclosure.public_reply(appeal),
+        "steps": _public_steps(appeal),
+    }
+    return render(request, "portal/progress.html", context)
 
 
 def _public_steps(appeal: Appeal) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ NOTE_LABELS: dict[str, str] = {
     "claim_reminder": gettext_noop("催签提醒"),
     "callback_overdue": gettext_noop("回访超期提醒"),
     "priority_raised": gettext_noop("提高紧急程度"),
+    "reply_publicity": gettext_noop("答复公开设置"),
 }
 
 

@@ -11,7 +11,8 @@ from django.core.cache import cache
 from minyi.api.keys import create_api_key
 from minyi.workflow.policy import Role
 
-ALL_SCOPES = ["appeals:read", "appeals:write", "appeals:act", "directory:read", "stats:read", "open311"]
+# Every scope but pii:read: tests that need personal data in full ask for it.
+ALL_SCOPES = ["appeals:read", "appeals:read-all", "appeals:write", "appeals:act", "directory:read", "stats:read", "open311"]
 
 
 @pytest.fixture(autouse=True)

@@ -20,8 +20,11 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="创建密钥及其服务账号")
         create.add_argument("--name", required=True)
         create.add_argument("--scopes", required=True, help="逗号或空格分隔：" + ",".join(SCOPES))
-        create.add_argument("--role", default=Role.OPERATOR.value, choices=[r.value for r in Role], help="服务账号角色（默认 operator）")
-        create.add_argument("--department", default="sjj-12345", help="服务账号所属部门编码（默认 sjj-12345）")
+        create.add_argument(
+            "--role", default="", choices=["", *(r.value for r in Role)],
+            help="服务账号角色（默认按权限范围取最小角色：需登记诉求时为 operator，否则无角色）",
+        )
+        create.add_argument("--department", default="", help="服务账号所属部门编码（默认：operator 为 sjj-12345，否则无）")
         create.add_argument("--rate-limit", type=int, default=120, help="每分钟请求上限（默认 120）")
         create.add_argument("--channel", default="", help="Open311 提交所用渠道编码（默认取 MINYI_OPEN311_CHANNEL）")
         sub.add_parser("list", help="列出密钥")
@@ -39,13 +42,21 @@ class Command(BaseCommand):
                 raise CommandError(f"已有名为 {options['name']} 的密钥")
             try:
                 key, raw = create_api_key(
-                    options["name"], scopes, role=Role(options["role"]), department_code=options["department"] or None,
-                    rate_limit=options["rate_limit"], channel_code=options["channel"],
+                    options["name"], scopes, role=Role(options["role"]) if options["role"] else None,
+                    department_code=options["department"] or None, rate_limit=options["rate_limit"], channel_code=options["channel"],
                 )
             except Exception as exc:
                 raise CommandError(f"创建失败：{exc}") from exc
             self.stdout.write(raw)
-            self.stderr.write(f"已创建 {key.name}（服务账号 {key.user.get_username()}，权限 {key.scopes}）。密钥只显示这一次，请妥善保存。")
+            roles = "、".join(sorted(key.user.groups.values_list("name", flat=True))) or "无角色"
+            self.stderr.write(f"已创建 {key.name}（服务账号 {key.user.get_username()}，角色 {roles}）。密钥只显示这一次，请妥善保存。")
+            self.stderr.write("权限范围：")
+            for scope in sorted(key.scope_set()):
+                self.stderr.write(f"  {scope}：{SCOPES[scope]}")
+            if "pii:read" in key.scope_set():
+                self.stderr.write("警告：该密钥带 pii:read，可读取群众的姓名、电话、地址等个人信息。请确认确有必要，并限定使用方。")
+            if "appeals:read-all" in key.scope_set():
+                self.stderr.write("警告：该密钥带 appeals:read-all，可读取服务账号角色可见的全部诉求，而不只是本密钥登记的。")
         elif action == "list":
             for key in ApiKey.objects.select_related("user"):
                 state = "启用" if key.active else "停用"
