@@ -9,9 +9,9 @@ from django.http import HttpRequest
 
 
 def client_address(request: HttpRequest) -> str:
-    # Behind the intranet reverse proxy the real address is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() or str(request.META.get("REMOTE_ADDR", "unknown"))
+    # minyi.core.proxies has already put the real client here when the peer is a trusted proxy;
+    # X-Forwarded-For itself is whatever the client chose to write, so it is never read here.
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 def hit(request: HttpRequest, bucket: str, *, limit: int, window_s: int) -> bool:
