@@ -86,7 +86,7 @@ def bulletin_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @xframe_options_sameorigin
-@csp(BULLETIN_CSP)
+@csp(BULLETIN_CSP)  # type: ignore[arg-type]  # django-csp 4.0 types views as taking the request only
 def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if not _editor(request):
         raise PermissionDenied("您没有查看简报的权限")
