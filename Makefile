@@ -42,6 +42,9 @@ $(LEAFLET):
 setup: $(STAMP) $(MO_FILES) $(ECHARTS) $(LEAFLET) ## Create .venv and install the pinned dependencies (idempotent)
 	@mkdir -p var
 
+# Unset MINYI_DEBUG means production (docs/security.md); the demo and the benchmarks are development.
+demo bench: export MINYI_DEBUG ?= 1
+
 demo: setup ## Set up, migrate, seed realistic demo data (SQLite) and serve on http://127.0.0.1:8000
 	$(BIN)/minyi demo
 

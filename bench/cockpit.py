@@ -80,6 +80,7 @@ def child(n: int, repeat: int, days: int) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minyi.settings")
+    os.environ.setdefault("MINYI_DEBUG", "1")  # a benchmark is development, not production
     django.setup()
     from django.core.management import call_command
     from django.db import connection

@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--min-size", type=int, default=2, help="texts a cluster needs in its week")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minyi.settings")
+    os.environ.setdefault("MINYI_DEBUG", "1")  # a benchmark is development, not production
     import jieba
 
     jieba.setLogLevel(60)

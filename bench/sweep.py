@@ -33,6 +33,7 @@ def child(n: int) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minyi.settings")
+    os.environ.setdefault("MINYI_DEBUG", "1")  # a benchmark is development, not production
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction

@@ -3,9 +3,13 @@
 | variable | default | meaning |
 | --- | --- | --- |
 | DATABASE_URL | sqlite:///<repo>/var/minyi.sqlite3 | the store; ``postgresql://user@host:5432/db`` in production |
-| MINYI_DEBUG | 1 (demo/dev) | 0 in production |
-| MINYI_SECRET_KEY | a placeholder | refused outside debug mode |
-| MINYI_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated |
+| MINYI_DEBUG | 0 (production) | 1 for development; ``make demo`` and ``minyi demo`` set it themselves, the test suite too |
+| MINYI_SECRET_KEY | a placeholder | refused in production (unset, the placeholder, or shorter than 32 characters) |
+| MINYI_ALLOWED_HOSTS | 127.0.0.1,localhost | comma-separated; ``*`` and ``testserver`` are refused in production |
+| MINYI_TRUSTED_PROXIES | (empty) | comma-separated IPs/CIDRs of the reverse proxies (nginx) whose X-Forwarded-For/-Proto are believed |
+| MINYI_HSTS_SECONDS | 31536000 | Strict-Transport-Security max-age in production; 0 turns HSTS off |
+| MINYI_HSTS_INCLUDE_SUBDOMAINS | 1 | 0 when subdomains of this host still serve plain HTTP |
+| MINYI_SSL_REDIRECT | 0 | 1: Django redirects HTTP to HTTPS (usually nginx does, where TLS terminates) |
 | MINYI_VAR_DIR | <repo>/var | SQLite file, uploads, trained models |
 | MINYI_NOTIFY_BACKEND | console | console, locmem, email |
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
@@ -30,8 +34,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
@@ -53,18 +59,51 @@ def _flag(name: str, default: str) -> bool:
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = _flag("MINYI_DEBUG", "1")
+# Unset means production: a server someone forgot to configure must not run in debug mode with
+# the placeholder secret (which also signs the citizens' rating links).
+DEBUG = _flag("MINYI_DEBUG", "0")
+# pytest-django and Django's test runner force DEBUG off; this keeps what the environment asked for,
+# so ``seed-demo``/``demo`` can refuse a production database (minyi.core.production).
+MINYI_PRODUCTION = not DEBUG
 SECRET_KEY = os.environ.get("MINYI_SECRET_KEY", PLACEHOLDER_SECRET)
 if not DEBUG and (SECRET_KEY == PLACEHOLDER_SECRET or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
         "MINYI_SECRET_KEY is unset or a placeholder. Set a random value of 32+ characters "
-        "(python -c 'import secrets; print(secrets.token_urlsafe(48))') or run with MINYI_DEBUG=1."
+        "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), or for development run with MINYI_DEBUG=1 "
+        "(tools such as makemigrations: --settings=minyi.dev_settings)."
     )
 
 # SM4 keys for phone numbers at rest (minyi.core.crypto); refused when missing outside debug mode.
 MINYI_PII_KEYS = load_pii_keys(os.environ, debug=DEBUG, secret_key=SECRET_KEY)
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("MINYI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("MINYI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "127.0.0.1,localhost").split(",")
+    if h.strip()
+]
+if not DEBUG and {"*", "testserver"} & set(ALLOWED_HOSTS):
+    # "*" accepts forged Host headers (password-reset and rating links built from them); "testserver" is the test client's.
+    raise ImproperlyConfigured("MINYI_ALLOWED_HOSTS must name the real host names in production, not '*' or 'testserver'.")
+
+
+def _networks(name: str) -> list[str]:
+    """Comma-separated IPs/CIDRs, checked now so that a typo stops the server instead of trusting nobody."""
+    values = [v.strip() for v in os.environ.get(name, "").split(",") if v.strip()]
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name}: {value!r} is not an IP address or CIDR network") from exc
+    return values
+
+
+# Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (minyi.core.proxies). Empty: none,
+# REMOTE_ADDR is the client. Behind nginx: its address, e.g. 10.0.0.5 or 10.0.0.0/29.
+MINYI_TRUSTED_PROXIES = _networks("MINYI_TRUSTED_PROXIES")
+# django-axes counts failed logins per client address: only the proxy middleware's REMOTE_ADDR, never a
+# header the client could write itself.
+AXES_CLIENT_IP_CALLABLE = "minyi.core.proxies.client_ip"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -74,6 +113,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "minyi.core",
     "minyi.directory",
     "minyi.workflow",
@@ -96,8 +136,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "minyi.core.bodylimit.RequestLimitsMiddleware",  # first: refuses oversized bodies before anything reads them
+    # First: everything below (HTTPS redirect, rate limits, axes, the security log) sees the real client.
+    "minyi.core.proxies.TrustedProxyMiddleware",
+    "minyi.core.bodylimit.RequestLimitsMiddleware",  # refuses oversized bodies before anything reads them
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "minyi.core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -177,8 +221,6 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_LOCKOUT_CALLABLE = "minyi.accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # logins and logouts go to the security log (minyi.audit) instead
-# REMOTE_ADDR as the trusted-proxy middleware resolved it: the same address the security log records.
-AXES_CLIENT_IP_CALLABLE = "minyi.audit.services.client_ip"
 AXES_VERBOSE = False
 
 MINYI_SESSION_IDLE_MINUTES = int(os.environ.get("MINYI_SESSION_IDLE_MINUTES", "30"))
@@ -222,6 +264,46 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+
+# Security headers (docs/security.md, "安全配置"). HSTS only in production: a developer's browser would
+# otherwise remember it for 127.0.0.1 and refuse plain HTTP there for a year.
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("MINYI_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("MINYI_HSTS_INCLUDE_SUBDOMAINS", "1")
+SECURE_SSL_REDIRECT = _flag("MINYI_SSL_REDIRECT", "0")  # TLS usually terminates at nginx, which redirects
+# Believed only from MINYI_TRUSTED_PROXIES: the proxy middleware drops the header from anyone else.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Browser features no page needs are switched off; the portal's map may ask for the location.
+MINYI_PERMISSIONS_POLICY = {
+    "accelerometer": "()", "camera": "()", "geolocation": "(self)", "gyroscope": "()", "magnetometer": "()",
+    "microphone": "()", "payment": "()", "usb": "()",
+}
+
+
+def _tile_source(template: str) -> list[str]:
+    """The origin of the intranet tile template, ``{s}`` subdomains as a wildcard, for img-src."""
+    parts = urlsplit(template)
+    if not parts.scheme or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"]
+
+
+# No inline script or style anywhere: templates load static files only (django-csp 4.x).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *_tile_source(os.environ.get("MINYI_MAP_TILES", ""))],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MINYI_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024

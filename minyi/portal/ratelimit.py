@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 
 
 def client_address(request: HttpRequest) -> str:
+    # minyi.core.proxies has already put the real client here when the peer is a trusted proxy;
+    # X-Forwarded-For itself is whatever the client chose to write, so it is never read here.
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 

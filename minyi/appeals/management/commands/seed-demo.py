@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from minyi.appeals.demo import seed_demo
+from minyi.core.production import refuse_in_production
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--anchor", help="ISO datetime the demo ends at (default: midnight today, Asia/Shanghai)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_in_production("seed-demo")
         n = options["appeals"]
         if n < 0 or n > 5_000_000:
             raise CommandError("--appeals must be between 0 and 5000000")

@@ -7,6 +7,8 @@
     var el = document.getElementById(id);
     if (!el) { return; }
     var c = window.echarts.init(el);
+    // HTML tooltips carry style="" attributes, which the Content-Security-Policy blocks; rich text draws them on the canvas.
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     c.setOption(option);
     if (links) { c.on("click", function (p) { if (links[p.dataIndex]) { window.location.href = links[p.dataIndex]; } }); }
   }

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from minyi.appeals.demo import DEMO_PASSWORD, ensure_demo_accounts
 from minyi.appeals.models import Appeal
+from minyi.core.production import refuse_in_production
 from minyi.directory.defaults import load_defaults
 
 # The demo's dispatch model learns from appeals older than this before the newest one, and is measured on the rest.
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="set up and print the accounts only")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_in_production("demo")  # before migrate: not even the schema goes into a production database
         call_command("migrate", interactive=False, verbosity=0)
         load_defaults()
         if not Appeal.objects.exists():
