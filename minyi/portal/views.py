@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from minyi.appeals import attachments, disclosure, services
 from minyi.appeals.models import Appeal
+from minyi.appeals.validators import normalize_phone
 from minyi.directory.models import Channel, GridCell
 from minyi.portal.forms import PortalSubmitForm, TrackForm
 from minyi.portal.ratelimit import hit, with_retry_after
