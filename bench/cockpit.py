@@ -148,7 +148,7 @@ def child(n: int, repeat: int, days: int) -> None:
         # The day's new appeals: received today, every stamp shifted with it (as in production).
         stamps = ("dispatched_at", "claimed_at", "replied_at", "closed_at", "claim_due_at", "reply_due_at", "reply_warn_at", "bad_rating_at")
         shift = ", ".join(f"{c} = {c} + (now() - created_at)" for c in stamps)
-        cur.execute(f"UPDATE appeals_appeal SET created_at = now(), {shift} WHERE id > %s", [n])  # noqa: S608 (fixed names)
+        cur.execute(f"UPDATE appeals_appeal SET created_at = now(), {shift} WHERE id > %s", [n])
     t0 = time.perf_counter()
     out["refresh_after_1000_new_today"] = rollup.refresh()
     out["refresh_ms"] = round((time.perf_counter() - t0) * 1000, 1)

@@ -19,7 +19,7 @@ from minyi.accounts import services
 from minyi.accounts.validators import KNOWN_DEFAULT_PASSWORDS
 from minyi.appeals.demo import DEMO_PASSWORD
 from minyi.audit.models import SecurityEvent, SecurityKind
-from minyi.conftest import password_for
+from minyi.conftest import PRODUCTION_ENV, password_for
 from minyi.directory.services import create_staff
 from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.policy import Role
@@ -62,7 +62,7 @@ def test_demo_password_is_refused_outside_debug(settings: Any, db: None) -> None
 
 
 def test_demo_relaxation_is_refused_in_production(tmp_path: Any) -> None:
-    env = {**os.environ, "MINYI_DEBUG": "0", "MINYI_SECRET_KEY": "x" * 48, "MINYI_DEMO_RELAXED": "1", "MINYI_VAR_DIR": str(tmp_path)}
+    env = {**os.environ, **PRODUCTION_ENV, "MINYI_DEMO_RELAXED": "1", "MINYI_VAR_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", "import minyi.settings"], env=env, capture_output=True, text=True, check=False)
     assert result.returncode != 0
     assert "MINYI_DEMO_RELAXED" in result.stderr

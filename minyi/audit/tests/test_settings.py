@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-PRODUCTION = {"MINYI_DEBUG": "0", "MINYI_SECRET_KEY": "s" * 40, "MINYI_AUDIT_KEY": "", "MINYI_AUDIT_KEY_FILE": ""}
+from minyi.conftest import PRODUCTION_ENV
+
+PRODUCTION = {**PRODUCTION_ENV, "MINYI_AUDIT_KEY": "", "MINYI_AUDIT_KEY_FILE": ""}
 
 
 def _load_settings(**env: str) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ from django.test import override_settings
 
 from minyi.appeals import services
 from minyi.appeals.models import Appeal
-from minyi.conftest import TEST_PII_KEYS, intake
+from minyi.conftest import PRODUCTION_ENV, TEST_PII_KEYS, intake
 from minyi.core.crypto import Keyring, PiiCryptoError, digits_only
 from minyi.core.keyring import load_pii_keys, parse_keys
 from minyi.directory.models import Channel
@@ -87,7 +87,7 @@ def test_production_without_a_key_is_refused_and_debug_derives_one() -> None:
 
 def test_production_settings_without_a_key_refuse_to_start() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINYI_PII_")}
-    env.update(MINYI_DEBUG="0", MINYI_SECRET_KEY="s" * 50, DJANGO_SETTINGS_MODULE="minyi.settings")
+    env.update({k: v for k, v in PRODUCTION_ENV.items() if k != "MINYI_PII_KEYS"}, DJANGO_SETTINGS_MODULE="minyi.settings")
     started = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, check=False
     )

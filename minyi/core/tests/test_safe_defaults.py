@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from minyi.accountability import ratings
 from minyi.appeals.models import Appeal
 from minyi.cli import demo_defaults
+from minyi.conftest import PRODUCTION_ENV
 from minyi.settings import PLACEHOLDER_SECRET
 
 REPO = Path(__file__).resolve().parents[3]
@@ -46,6 +47,9 @@ def load_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "minyi.settings",
         "MINYI_VAR_DIR": str(tmp_path),
+        # The keys production requires besides the secret; each case varies the rest.
+        "MINYI_AUDIT_KEY": PRODUCTION_ENV["MINYI_AUDIT_KEY"],
+        "MINYI_PII_KEYS": PRODUCTION_ENV["MINYI_PII_KEYS"],
         **env,
     }
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
@@ -122,6 +126,7 @@ def test_seed_demo_exits_with_status_2_in_production(tmp_path: Path) -> None:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "MINYI_VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "MINYI_SECRET_KEY": GOOD_SECRET,
+        "MINYI_AUDIT_KEY": PRODUCTION_ENV["MINYI_AUDIT_KEY"], "MINYI_PII_KEYS": PRODUCTION_ENV["MINYI_PII_KEYS"],
     }
     result = subprocess.run(
         [sys.executable, "-m", "minyi.cli", "seed-demo", "--appeals", "5"],
