@@ -102,7 +102,7 @@ class Browser:
 def api(port: int, method: str, path: str, key: str | None, payload: Any = None, headers: dict[str, str] | None = None) -> Response:
     sent = {"Content-Type": "application/json", **(headers or {})}
     if key:
-        sent["Authorization"] = f"Bearer {key}"
+        sent["X-API-Key"] = key
     body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else None
     return Browser(port).request(method, path, body=body, headers=sent)
 

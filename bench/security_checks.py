@@ -124,8 +124,9 @@ def open311_rate(p: Probe) -> Result:
 
 @check("the portal's confirmation page does not open by sequential number")
 def portal_by_number(p: Probe) -> Result:
-    status = _proxy(p, "198.51.100.6").get(f"/portal/done/{p.seed['appeals']['public']['number']}").status
-    return status == 404, f"HTTP {status}"
+    r = _proxy(p, "198.51.100.6").get(f"/portal/done/{p.seed['appeals']['public']['number']}")
+    where = r.headers.get("location", "")
+    return r.status == 404 or (r.status == 302 and where.endswith("/portal/track")), f"HTTP {r.status} {where}"
 
 
 # ----- 2. idempotency ----------------------------------------------------------------------------------

@@ -110,6 +110,9 @@ def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("server did not answer /healthz")
 
 
+CACHE_URL = "redis://127.0.0.1:6379/13"
+
+
 def production_env(name: str, var_dir: str) -> dict[str, str]:
     env = environment("postgresql", name)
     for debug_var in ("MINYI_DEBUG", "MINYI_DEMO_RELAXED"):
@@ -122,6 +125,8 @@ def production_env(name: str, var_dir: str) -> dict[str, str]:
         MINYI_TRIAGE_SUGGEST_MODE="sync",
         MINYI_PII_KEYS=f"1:{secrets.token_hex(16)}",
         MINYI_AUDIT_KEY=secrets.token_hex(32),
+        # Rate limits are counted in Redis, so every gunicorn worker sees the same count.
+        MINYI_CACHE_URL=CACHE_URL,
     )
     return env
 
@@ -132,6 +137,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database and the server log")
     args = parser.parse_args()
     name = f"minyi_probe_{os.getpid()}"
+    import redis
+
+    redis.Redis.from_url(CACHE_URL).flushdb()  # the probe's own Redis database: no counts from an earlier run
     var_dir = tempfile.mkdtemp(prefix="minyi-probe-")
     env = production_env(name, var_dir)
     for step in (["migrate", "--noinput"], ["load-defaults"]):

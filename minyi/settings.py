@@ -139,6 +139,7 @@ MIDDLEWARE = [
     # First: everything below (HTTPS redirect, rate limits, axes, the security log) sees the real client.
     "minyi.core.proxies.TrustedProxyMiddleware",
     "minyi.core.bodylimit.RequestLimitsMiddleware",  # refuses oversized bodies before anything reads them
+    "minyi.core.observability.RequestMetricsMiddleware",  # request id and latency for every answer
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "minyi.core.headers.PermissionsPolicyMiddleware",
@@ -344,14 +345,48 @@ MINYI_SECURITY_LOG_RETENTION_DAYS = int(os.environ.get("MINYI_SECURITY_LOG_RETEN
 if MINYI_SECURITY_LOG_RETENTION_DAYS < 180:
     raise ImproperlyConfigured(f"MINYI_SECURITY_LOG_RETENTION_DAYS={MINYI_SECURITY_LOG_RETENTION_DAYS}: the security log is kept at least 180 days")
 
+# Logs: JSON lines with the request id in production (for the log collector), readable text in debug.
+MINYI_LOG_FORMAT = os.environ.get("MINYI_LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "minyi.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if MINYI_LOG_FORMAT == "json" else "text",
+        }
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "minyi": {"handlers": ["console"], "level": os.environ.get("MINYI_LOG_LEVEL", "INFO")},
+        "minyi": {"handlers": ["console"], "level": os.environ.get("MINYI_LOG_LEVEL", "INFO"), "propagate": False},
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Shared cache (rate limits, cached reference data): Redis in production so every web process counts
+# the same requests; per-process memory only for the single-process demo.
+MINYI_CACHE_URL = os.environ.get("MINYI_CACHE_URL", "").strip()
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": MINYI_CACHE_URL, "KEY_PREFIX": "minyi"}
+        if MINYI_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Prometheus metrics at /metrics: from these networks, or with "Authorization: Bearer <MINYI_METRICS_TOKEN>".
+MINYI_METRICS_ALLOW = [n.strip() for n in os.environ.get("MINYI_METRICS_ALLOW", "127.0.0.1/32,::1/128").split(",") if n.strip()]
+MINYI_METRICS_TOKEN = os.environ.get("MINYI_METRICS_TOKEN", "")
 
 # Background jobs (minyi.jobs): the outbox's transport. "inline" needs no broker (make demo);
 # "celery" hands jobs to `minyi worker` over MINYI_BROKER_URL; "sync" runs them after commit.

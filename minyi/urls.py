@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from minyi.accounts.views import LoginView
+from minyi.core import views as core_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="appeals:list", permanent=False)),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("appeals/", include("minyi.appeals.urls")),
     path("healthz", include("minyi.core.urls")),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
     path("portal/", include("minyi.portal.urls")),
     path("desk/", include("minyi.desk.urls")),
     path("accountability/", include("minyi.accountability.urls")),

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from minyi.core.views import healthz
+from minyi.core.observability import healthz
 
 urlpatterns = [path("", healthz, name="healthz")]

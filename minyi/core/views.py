@@ -1,8 +1,5 @@
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
+"""Health and metrics endpoints live in ``minyi.core.observability``; this module re-exports them."""
 
+from minyi.core.observability import healthz, metrics, readyz
 
-def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"ok": True, "database": connection.vendor})
+__all__ = ["healthz", "metrics", "readyz"]
