@@ -14,6 +14,8 @@ caller records the security event: EXPORT_PII for an export).
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,20 @@ def mask_phone(phone: str) -> str:
     return mask(phone) if phone else phone
 
 
+_HOUSE = re.compile(r"[0-9０-９一二三四五六七八九十百零甲乙丙丁A-Za-z-]+(?=[号幢栋座单元室楼层户])")
+
+
+def mask_name(name: str) -> str:
+    """陈国华 → 陈**: enough for a leader to read a case, not to identify the caller."""
+    name = (name or "").strip()
+    return name[:1] + "*" * min(len(name) - 1, 3) if len(name) > 1 else name
+
+
+def mask_address(address: str) -> str:
+    """明湖路188号3幢402室 → 明湖路*号*幢*室: the street stays, the door does not."""
+    return _HOUSE.sub("*", address or "")
+
+
 def has_pii(text: str) -> bool:
     return any(m.kind in MASKED_KINDS for m in find_pii(text or ""))
 
@@ -49,6 +65,8 @@ class AppealView:
     """An appeal's personal fields as this user may see them now."""
 
     phone: str
+    submitter_name: str
+    address: str
     title: str
     content: str
     reply_text: str
@@ -81,6 +99,8 @@ def present(appeal: Appeal, user: Any, *, reveal: bool = False) -> AppealView:
     if reveal and allowed:
         return AppealView(
             phone=appeal.phone,
+            submitter_name=appeal.submitter_name,
+            address=appeal.address,
             title=appeal.title,
             content=appeal.content,
             reply_text=appeal.reply_text,
@@ -91,6 +111,15 @@ def present(appeal: Appeal, user: Any, *, reveal: bool = False) -> AppealView:
         )
     masked = {name: mask_text(getattr(appeal, name)) for name in TEXT_FIELDS}
     changed = bool(appeal.phone) or any(masked[name] != getattr(appeal, name) for name in TEXT_FIELDS)
+    # Names and house numbers: in full for the roles that act on the appeal (a handler goes to the door),
+    # masked for those who only oversee it (leaders, supervisors) and for anyone else.
+    enterprise = appeal.submitter_type == "enterprise"
     return AppealView(
-        phone=mask_phone(appeal.phone), **masked, revealed=False, can_reveal=allowed and changed, has_personal_data=changed
+        phone=mask_phone(appeal.phone),
+        submitter_name=appeal.submitter_name if allowed or enterprise else mask_name(appeal.submitter_name),
+        address=appeal.address if allowed else mask_address(appeal.address),
+        **masked,
+        revealed=False,
+        can_reveal=allowed and changed,
+        has_personal_data=changed,
     )

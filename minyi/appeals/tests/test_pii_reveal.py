@@ -149,3 +149,15 @@ def test_notices_and_webhook_payloads_carry_masked_text(people: dict[str, Any], 
     assert any(ID_MASKED in body for body in bodies)
     payload = payload_for(redispatched.audit.order_by("-id").first(), "dispatched")
     assert payload["appeal"]["title"] == f"身份证{ID_MASKED}的社保卡补办"
+
+
+@pytest.mark.parametrize("role", ["leader", "supervisor"])
+def test_overseeing_roles_see_the_callers_name_and_door_masked(client: Client, people: dict[str, Any], typed: Appeal, role: str) -> None:
+    Appeal.objects.filter(pk=typed.pk).update(submitter_name="陈国华", address="明湖路188号3幢402室")
+    client.force_login(people[role])
+    page = client.get(f"/appeals/{typed.number}").content.decode()
+    assert "陈国华" not in page and "188号" not in page and "402室" not in page
+    assert "陈**" in page and "明湖路*号*幢*室" in page
+    client.force_login(people["handler"])  # the department that goes to the door sees it
+    page = client.get(f"/appeals/{typed.number}").content.decode()
+    assert "明湖路188号3幢402室" in page
