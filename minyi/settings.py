@@ -194,6 +194,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# A streaming replica for the cockpit's read-only queries (minyi.core.routers); none by default.
+if replica_url := os.environ.get("MINYI_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(replica_url, conn_max_age=int(os.environ.get("MINYI_DB_CONN_MAX_AGE", "60")))
+DATABASE_ROUTERS = ["minyi.core.routers.ReplicaRouter"]
+MINYI_REPLICA_READS = _flag("MINYI_REPLICA_READS", "1")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ----- 身份鉴别 identity: passwords, lockout, sessions, second factor (docs/security.md) -----

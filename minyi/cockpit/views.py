@@ -21,6 +21,7 @@ from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.cockpit import exports, hot, kpi, queries, services
 from minyi.cockpit.models import HotTopicSnapshot, RollupState
 from minyi.core.roles import roles_of
+from minyi.core.routers import replica_reads
 from minyi.workflow.policy import Role
 
 COCKPIT_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER})
@@ -45,6 +46,7 @@ def _geojson() -> Any:
 
 
 @login_required
+@replica_reads
 def cockpit(request: HttpRequest) -> HttpResponse:
     if not _allowed(request):
         return HttpResponseForbidden("您没有查看数字驾驶舱的权限")
@@ -72,6 +74,7 @@ def cockpit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def chart_data(request: HttpRequest) -> HttpResponse:
     if not _allowed(request):
         return HttpResponseForbidden("您没有查看数字驾驶舱的权限")

@@ -15,7 +15,6 @@ caller records the security event: EXPORT_PII for an export).
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
