@@ -21,7 +21,7 @@ from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
 from minyi.appeals.models import Appeal, Kind, Priority
 from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.core.pii import AppealView, mask_text, present
-from minyi.core.roles import department_ids_of, roles_of
+from minyi.core.roles import department_ids_of, may_reveal_pii, roles_of
 from minyi.desk import templates as reply_templates
 from minyi.directory.models import Channel
 from minyi.workflow import machine
@@ -51,7 +51,7 @@ def _display(appeal: Appeal, user: Any, view: AppealView | None = None) -> dict[
 @login_required
 def appeal_list(request: HttpRequest) -> HttpResponse:
     params = {k: str(v) for k, v in request.GET.items() if v}
-    qs = filter_appeals(visible_to(request.user), params).select_related("channel", "department", "category")
+    qs = filter_appeals(visible_to(request.user), params, by_phone=may_reveal_pii(request.user)).select_related("channel", "department", "category")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_display(a, request.user) for a in page.object_list]
     query = "&".join(f"{k}={v}" for k, v in params.items() if k != "page")

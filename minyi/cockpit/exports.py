@@ -22,11 +22,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from minyi.appeals.models import AppealQuerySet
-from minyi.appeals.validators import mask_phone
 from minyi.audit.models import SecurityKind
 from minyi.audit.services import record_security_event
 from minyi.cockpit import kpi
-from minyi.core.roles import sees_personal_data
+from minyi.core.pii import present
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,24 +34,22 @@ MAX_ROWS = 100_000
 APPEAL_COLUMNS = ("编号", "登记时间", "渠道", "类型", "状态", "标题", "诉求人", "联系电话", "地址", "网格", "分类", "承办部门", "满意度", "是否解决")
 
 
-def _mask_name(name: str) -> str:
-    return name[:1] + "*" * (len(name) - 1) if name else ""
-
-
-def appeal_rows(qs: AppealQuerySet, user: Any) -> Iterable[list[Any]]:
-    full = sees_personal_data(user)
+def appeal_rows(qs: AppealQuerySet, user: Any, *, full: bool = False) -> Iterable[list[Any]]:
+    """One row per appeal, personal data as ``present`` shows it: masked (titles too), or in full when
+    ``full`` and the user may see it — the caller records that export in the security log."""
     qs = qs.select_related("channel", "department", "category", "grid", "grid__parent")[:MAX_ROWS]
     for a in qs.iterator(chunk_size=2000):
+        view = present(a, user, reveal=full)
         yield [
             a.number,
             timezone.localtime(a.created_at).strftime("%Y-%m-%d %H:%M"),
             a.channel.name,
             a.get_kind_display(),
             a.status_label(),
-            a.title,
-            a.submitter_name if full else _mask_name(a.submitter_name),
-            a.phone if full else mask_phone(a.phone),
-            a.address if full else "",
+            view.title,
+            view.submitter_name,
+            view.phone,
+            view.address,
             str(a.grid) if a.grid else "",
             a.category.name if a.category else "",
             a.department.name if a.department else "",
@@ -120,7 +117,6 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def record_appeal_export(request: HttpRequest, *, rows: int, filters: Mapping[str, str], fmt: str) -> None:
-    """Log an appeal export in the security log when it carried full names, phones and addresses."""
-    if sees_personal_data(request.user):
-        details = {"what": "appeals", "rows": rows, "filters": dict(filters), "format": fmt}
-        record_security_event(SecurityKind.EXPORT_PII, request=request, target="诉求清单", details=details)
+    """Log an export that carried full names, phones and addresses (the caller decides it did)."""
+    details = {"what": "appeals", "rows": rows, "filters": dict(filters), "format": fmt}
+    record_security_event(SecurityKind.EXPORT_PII, request=request, target="诉求清单", details=details)

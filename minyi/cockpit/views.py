@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.cockpit import exports, hot, kpi, queries, services
 from minyi.cockpit.models import HotTopicSnapshot, RollupState
-from minyi.core.roles import roles_of
+from minyi.core.roles import may_reveal_pii, roles_of
 from minyi.core.routers import replica_reads
 from minyi.workflow.policy import Role
 
@@ -92,11 +92,15 @@ def export(request: HttpRequest, what: str) -> HttpResponse:
     if fmt not in ("xlsx", "csv"):
         return HttpResponseBadRequest("导出格式只支持 xlsx 或 csv")
     if what == "appeals":
-        params: dict[str, str] = {k: str(v) for k, v in request.GET.items() if v and k != "format"}
+        params: dict[str, str] = {k: str(v) for k, v in request.GET.items() if v and k not in ("format", "full")}
+        # Masked unless asked for (?full=1) by a role that may see personal data; then the export is the audited reveal.
+        full = request.GET.get("full") == "1" and may_reveal_pii(request.user)
         header: list[str] = list(exports.APPEAL_COLUMNS)
-        rows: Any = list(exports.appeal_rows(filter_appeals(visible_to(request.user), params), request.user))
+        found = filter_appeals(visible_to(request.user), params, by_phone=may_reveal_pii(request.user))
+        rows: Any = list(exports.appeal_rows(found, request.user, full=full))
         title = "诉求清单"
-        exports.record_appeal_export(request, rows=len(rows), filters=params, fmt=fmt)
+        if full:
+            exports.record_appeal_export(request, rows=len(rows), filters=params, fmt=fmt)
     elif what in ("ranking", "grid"):
         if not _allowed(request):
             return HttpResponseForbidden("您没有导出排名的权限")

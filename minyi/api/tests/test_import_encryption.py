@@ -24,7 +24,8 @@ def test_imported_phones_are_ciphertext_and_found_by_the_index(tmp_path: Path, d
         writer = csv.writer(fh)
         writer.writerow(HEADER)
         for i in range(30):
-            writer.writerow([f"E{i:04d}", "2026-11-02 09:00:00", "张三", f"1390000{i:04d}", "投诉", "物业", f"电梯故障{i}", "电梯坏了三天。", "幸福小区", "", ""])
+            phone = f"1390000{i:04d}"
+            writer.writerow([f"E{i:04d}", "2026-11-02 09:00:00", "张三", phone, "投诉", "物业", f"电梯故障{i}", "电梯坏了三天。", "幸福小区", "", ""])
     run_import(path, Mapping.load(MAPPING), by=SYSTEM)
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone, phone_index FROM appeals_appeal WHERE phone <> ''")

@@ -61,12 +61,25 @@ def test_appeal_export_of_a_formula_title_through_the_page(people: dict[str, Any
 def test_export_with_full_personal_data_is_in_the_security_log(people: dict[str, Any]) -> None:
     intake(by=people["operator"])
     intake(title="桂园路井盖缺失", by=people["operator"])
-    _client(people["dispatcher"]).get("/cockpit/export/appeals?format=csv&kind=complaint")
+    _client(people["dispatcher"]).get("/cockpit/export/appeals?format=csv&kind=complaint")  # masked by default
+    assert not SecurityEvent.objects.filter(kind=SecurityKind.EXPORT_PII).exists()
+    _client(people["dispatcher"]).get("/cockpit/export/appeals?format=csv&kind=complaint&full=1")
     [event] = SecurityEvent.objects.filter(kind=SecurityKind.EXPORT_PII)
     assert event.actor == people["dispatcher"]
     assert event.details["rows"] == 2
     assert event.details["filters"] == {"kind": "complaint"}
     assert event.details["format"] == "csv"
-    # A leader sees masked phones and names: nothing personal leaves, nothing to log.
-    _client(people["leader"]).get("/cockpit/export/appeals?format=xlsx")
+    # A leader sees masked phones and names even when asking for full data: nothing personal leaves, nothing to log.
+    _client(people["leader"]).get("/cockpit/export/appeals?format=xlsx&full=1")
     assert SecurityEvent.objects.filter(kind=SecurityKind.EXPORT_PII).count() == 1
+
+
+def test_leaders_exports_mask_numbers_in_titles_and_cannot_search_by_phone(people: dict[str, Any]) -> None:
+    """Found by the independent probe: titles carried ID and phone numbers; a phone search confirmed a caller's appeals."""
+    intake(title="路灯不亮 电话13611112222 身份证32050219800101123X", by=people["operator"])
+    leader = _client(people["leader"])
+    body = leader.get("/cockpit/export/appeals?format=csv").content.decode("utf-8-sig")
+    assert "13611112222" not in body and "32050219800101123X" not in body and "路灯不亮" in body
+    assert "路灯不亮" not in leader.get("/cockpit/export/appeals?format=csv&q=13812345678").content.decode("utf-8-sig")
+    assert "路灯不亮" not in leader.get("/appeals/?q=13812345678").content.decode()
+    assert "路灯不亮" in _client(people["dispatcher"]).get("/appeals/?q=13812345678").content.decode()

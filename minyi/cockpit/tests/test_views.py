@@ -76,7 +76,7 @@ def test_exports_mask_phone_for_leader_not_for_dispatcher(built: dict[str, Appea
     rows = list(csv.reader(io.StringIO(leader_csv)))
     assert len(rows) == 3
     assert rows[1][7] == "138****5678"
-    disp = _client(people["dispatcher"]).get("/cockpit/export/appeals?format=xlsx&channel=sst")
+    disp = _client(people["dispatcher"]).get("/cockpit/export/appeals?format=xlsx&channel=sst&full=1")
     ws = load_workbook(io.BytesIO(disp.content)).active
     assert ws is not None
     assert ws.cell(row=2, column=8).value == "13812345678"
