@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -54,7 +55,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     qs = filter_appeals(visible_to(request.user), params, by_phone=may_reveal_pii(request.user)).select_related("channel", "department", "category")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_display(a, request.user) for a in page.object_list]
-    query = "&".join(f"{k}={v}" for k, v in params.items() if k != "page")
+    query = urlencode({k: v for k, v in params.items() if k != "page"})
     return render(
         request,
         "appeals/list.html",
@@ -66,6 +67,7 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "statuses": [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW],
             "channels": Channel.objects.all(),
             "kinds": Kind.choices,
+            "can_export_full": may_reveal_pii(request.user),
         },
     )
 
