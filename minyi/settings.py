@@ -66,9 +66,9 @@ DEBUG = _flag("MINYI_DEBUG", "0")
 # so ``seed-demo``/``demo`` can refuse a production database (minyi.core.production).
 MINYI_PRODUCTION = not DEBUG
 SECRET_KEY = os.environ.get("MINYI_SECRET_KEY", PLACEHOLDER_SECRET)
-if not DEBUG and (SECRET_KEY == PLACEHOLDER_SECRET or len(SECRET_KEY) < 32):
+if not DEBUG and (SECRET_KEY == PLACEHOLDER_SECRET or len(SECRET_KEY) < 32 or len(set(SECRET_KEY)) < 12):
     raise ImproperlyConfigured(
-        "MINYI_SECRET_KEY is unset or a placeholder. Set a random value of 32+ characters "
+        "MINYI_SECRET_KEY is unset, a placeholder or not random enough. Set a random value of 32+ characters "
         "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), or for development run with MINYI_DEBUG=1 "
         "(tools such as makemigrations: --settings=minyi.dev_settings)."
     )
@@ -213,6 +213,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "minyi.accounts.validators.CharacterClassesValidator", "OPTIONS": {"required": 3}},
     {"NAME": "minyi.accounts.validators.KnownDefaultPasswordValidator"},
+    {"NAME": "minyi.accounts.validators.CommonBaseValidator"},
     {"NAME": "minyi.accounts.validators.PasswordHistoryValidator"},
 ]
 

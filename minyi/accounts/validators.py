@@ -6,6 +6,7 @@ these add character classes, known default passwords and the history of earlier 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -71,6 +72,30 @@ class CharacterClassesValidator:
 
     def get_help_text(self) -> str:
         return _("密码须包含小写字母、大写字母、数字和符号中的至少 %(required)d 类。") % {"required": self.required}
+
+
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"})
+_EDGES = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+
+
+class CommonBaseValidator:
+    """``Password123!``, ``P@ssw0rd2026``: a common word dressed up with digits and symbols is still guessed first."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth.password_validation import CommonPasswordValidator
+
+        self.common = CommonPasswordValidator().passwords
+
+    def bases(self, password: str) -> set[str]:
+        plain = _EDGES.sub("", password).casefold()
+        return {plain, _EDGES.sub("", password.casefold().translate(_LEET))} - {""}
+
+    def validate(self, password: str, user: Any = None) -> None:
+        if any(len(base) >= 4 and base in self.common for base in self.bases(password)):
+            raise ValidationError(_("密码的主体是常见单词或常用密码，加上数字和符号也很容易被猜中，请另设密码。"), code="password_common_base")
+
+    def get_help_text(self) -> str:
+        return _("不能以常见单词或常用密码为主体。")
 
 
 class KnownDefaultPasswordValidator:

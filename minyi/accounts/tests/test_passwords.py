@@ -134,3 +134,19 @@ def test_reset_by_the_security_admin_forces_a_change(client: Client, admins: dic
     assert SecurityEvent.objects.get(kind=SecurityKind.PASSWORD_RESET).target == "op"
     client.force_login(user)
     assert client.get("/desk/intake")["Location"].startswith("/accounts/password/")
+
+
+@pytest.mark.parametrize("password", ["Password123!", "P@ssw0rd2026", "Qwerty@2026", "Welcome!2026"])
+def test_a_common_word_dressed_up_with_digits_and_symbols_is_refused(password: str) -> None:
+    """Found by the independent probe: Password123! passed length and character classes."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="常见单词"):
+        validate_password(password)
+
+
+def test_a_passphrase_is_accepted() -> None:
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password("Lake&Bridge#2026")

@@ -63,7 +63,7 @@ def test_unset_debug_means_production_and_refuses_the_placeholder_secret(tmp_pat
     assert "ImproperlyConfigured" in result.stderr and "MINYI_SECRET_KEY" in result.stderr
 
 
-@pytest.mark.parametrize("secret", [PLACEHOLDER_SECRET, "short-secret-31-characters-long"])
+@pytest.mark.parametrize("secret", [PLACEHOLDER_SECRET, "short-secret-31-characters-long", "a" * 40, "abab" * 12])
 def test_production_refuses_a_placeholder_or_short_secret(tmp_path: Path, secret: str) -> None:
     result = load_settings(tmp_path, MINYI_DEBUG="0", MINYI_SECRET_KEY=secret)
     assert result.returncode != 0 and "MINYI_SECRET_KEY" in result.stderr
