@@ -130,8 +130,12 @@ def done(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def track(request: HttpRequest) -> HttpResponse:
-    """The full view, for whoever knows both the number and the phone it was submitted with."""
-    form = TrackForm(request.GET or None)
+    """The full view, for whoever knows both the number and the phone it was submitted with.
+
+    Posted, not a GET form: a phone number in the URL would land in proxies' access logs and browser history.
+    A link may still carry the number (``?number=``) to fill it in.
+    """
+    form = TrackForm(request.POST or None, initial={"number": request.GET.get("number", "")[:24]})
     context: dict[str, Any] = {"form": form}
     if form.is_bound:
         if not hit(request, "portal-track", limit=TRACKS_PER_HOUR, window_s=HOUR):

@@ -70,7 +70,7 @@ def test_https_redirect_cannot_be_skipped_by_claiming_https(client: Client, sett
 
 def track(client: Client, peer: str, forwarded: str | None = None) -> int:
     headers = {"REMOTE_ADDR": peer, **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})}
-    return client.get("/portal/track", {"number": "20260101-000001", "phone": "13900000000"}, **headers).status_code
+    return client.post("/portal/track", {"number": "20260101-000001", "phone": "13900000000"}, **headers).status_code
 
 
 def test_two_citizens_behind_the_proxy_have_separate_limits(client: Client, monkeypatch: Any, district: None) -> None:

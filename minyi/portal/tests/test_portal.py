@@ -102,9 +102,9 @@ def test_submissions_are_rate_limited(client: Client, district: None) -> None:
 def test_track_needs_number_and_matching_phone(client: Client, district: None) -> None:
     client.post("/portal/", form())
     appeal = Appeal.objects.get()
-    wrong = client.get("/portal/track", {"number": appeal.number, "phone": "13900009999"}).content.decode()
+    wrong = client.post("/portal/track", {"number": appeal.number, "phone": "13900009999"}).content.decode()
     assert "没有找到" in wrong and appeal.title not in wrong
-    right = client.get("/portal/track", {"number": appeal.number, "phone": "139 0000 2222"}).content.decode()
+    right = client.post("/portal/track", {"number": appeal.number, "phone": "139 0000 2222"}).content.decode()
     assert appeal.title in right and "已收到您的诉求" in right
 
 

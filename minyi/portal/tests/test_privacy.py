@@ -69,7 +69,7 @@ def test_lookups_answer_429_with_retry_after(client: Client, district: None) -> 
     client.post("/portal/", form())
     appeal = Appeal.objects.get()
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 59, 0, tzinfo=SHANGHAI), tick=False):
-        codes = [client.get("/portal/track", {"number": appeal.number, "phone": "13900009999"}).status_code for _ in range(61)]
+        codes = [client.post("/portal/track", {"number": appeal.number, "phone": "13900009999"}).status_code for _ in range(61)]
         progress = [client.get(f"/portal/p/{appeal.public_token}").status_code for _ in range(121)]
     assert codes[:60] == [200] * 60 and codes[60] == 429
     assert progress[:120] == [200] * 120 and progress[120] == 429
