@@ -263,6 +263,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Attachments hold citizens' photos and documents: readable by the service account only.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:landing"

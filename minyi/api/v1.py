@@ -71,6 +71,9 @@ api = NinjaAPI(
     description="诉求登记、查询与办理动作；部门、分类与统计。认证：X-API-Key（按权限范围）或网页登录会话。错误统一为 {code, message, message_en, fields}。",
     urls_namespace="api-v1",
     auth=[KeyAuth(), django_auth],
+    # No Swagger page: it loads its scripts from a CDN, which an intranet has not (and the CSP forbids).
+    # Integrators read /api/v1/openapi.json with their own tools.
+    docs_url=None,
 )
 errors.install(api)
 

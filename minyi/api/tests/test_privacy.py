@@ -197,3 +197,10 @@ def test_apikey_create_prints_the_scopes_and_warns_for_pii(district: None, capsy
     assert roles_of(ApiKey.objects.get(name="crm").user) == frozenset()
     call_command("apikey", "create", "--name", "plain", "--scopes", "appeals:read")
     assert "警告" not in capsys.readouterr().err
+
+
+def test_no_swagger_page_loading_scripts_from_a_cdn(client: Any) -> None:
+    """Found by the independent probe: /api/v1/docs pulled Swagger UI from cdn.jsdelivr.net."""
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 404
+    assert client.get("/api/v1/openapi.json").status_code == 200

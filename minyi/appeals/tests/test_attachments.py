@@ -68,6 +68,21 @@ def test_png_html_polyglot_is_stored_without_the_html(people: dict[str, Any], ap
     assert Image.open(io.BytesIO(data)).size == (8, 8)
 
 
+def test_stored_files_are_readable_by_the_service_account_only(
+    people: dict[str, Any], appeal_in: Callable[..., Appeal], settings: Any, tmp_path: Any
+) -> None:
+    """Found by the independent probe: attachments were 0644 in 0755 directories, readable by any local user."""
+    import os
+    import stat
+    from pathlib import Path
+
+    settings.MEDIA_ROOT = tmp_path
+    [stored] = attachments.attach_files(appeal_in(State.IN_PROGRESS), [upload("photo.png", png(), "image/png")], by=people["handler"])
+    path = Path(stored.file.path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o750
+
+
 def test_jpeg_loses_exif_gps_and_comment_but_keeps_its_orientation() -> None:
     clean = attachments.inspect_upload(upload("现场.jpg", jpeg_with_gps(), "image/jpeg"))
     assert clean.content_type == "image/jpeg"
