@@ -18,6 +18,8 @@ are the key's appeals (``minyi.api.access``), masked unless it has ``pii:read``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -417,6 +419,12 @@ def _update_status(event: AuditEvent, resolved: bool | None) -> str:
     return UPDATE_STATUS.get(state, "IN_PROGRESS")
 
 
+def public_update_id(token: str, audit_id: int) -> str:
+    """Stable for the same update, unguessable, and unordered across appeals."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"open311-update:{token}:{audit_id}".encode(), hashlib.sha256).hexdigest()
+    return f"{token}-{digest[:12]}"
+
+
 def _updates(request: HttpRequest, fmt: str) -> HttpResponse:
     key = _key(request, required=False)
     start, end = _param(request, "start_date"), _param(request, "end_date")
@@ -440,7 +448,8 @@ def _updates(request: HttpRequest, fmt: str) -> HttpResponse:
             text = text if pii else mask_pii(text)
         data.append(
             {
-                "update_id": str(event.pk),
+                # The public gets an opaque id: sequential audit ids would tell the platform's whole activity volume.
+                "update_id": str(event.pk) if key is not None else public_update_id(appeal.public_token, event.pk),
                 "service_request_id": appeal.number if key is not None else appeal.public_token,
                 "status": _update_status(event, appeal.resolved),
                 "updated_datetime": _w3c(event.at),

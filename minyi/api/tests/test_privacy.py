@@ -20,6 +20,7 @@ from minyi.directory.models import Category, Channel, GridCell
 from minyi.workflow import services as wf
 from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import State
+from minyi.workflow.models import AuditEvent
 from minyi.workflow.policy import Role
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,10 @@ def test_anonymous_open311_shows_only_what_a_public_map_may_show(client: Client,
     updates = client.get("/open311/v2/servicerequestupdates.json").content.decode()
     assert public.public_token in updates and hotline.public_token not in updates
     assert _leaks(updates, public) == [] and "已修复路灯" not in updates
+    # Update ids are opaque: audit-row ids would count the platform's whole activity.
+    ids = [u["update_id"] for u in client.get("/open311/v2/servicerequestupdates.json").json()]
+    audit_ids = {str(pk) for pk in AuditEvent.objects.values_list("pk", flat=True)}
+    assert ids and not audit_ids & set(ids) and all(i.startswith(public.public_token) for i in ids)
 
 
 def test_a_reply_marked_public_shows_masked(client: Client, people: dict[str, Any]) -> None:
