@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -41,8 +42,11 @@ PRODUCTION_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings: Any) -> Iterator[None]:
+def _fast_and_quiet(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test its own audit witness (created only if the test seals): heads witnessed by one
+    # test's database must not be held against the next test's (minyi.audit.witness).
+    settings.MINYI_AUDIT_WITNESS_FILE = str(tmp_path_factory.getbasetemp() / f"audit-witness-{uuid.uuid4().hex}.jsonl")
     settings.MINYI_NOTIFY_BACKEND = "locmem"
     # Tests that want a dispatch model install their own; never the demo's in ./var.
     settings.MINYI_TRIAGE_MODEL = "/nonexistent/minyi-test-model.npz"

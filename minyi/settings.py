@@ -18,6 +18,7 @@
 | MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
 | MINYI_AUDIT_KEY / MINYI_AUDIT_KEY_FILE | derived from the secret in debug | HMAC-SM3 key of the audit hash chains; required outside debug |
+| MINYI_AUDIT_WITNESS_FILE | <var>/audit/witness.jsonl | append-only file outside the database where each audit chain head is witnessed |
 | MINYI_SECURITY_LOG_RETENTION_DAYS | 180 | days the security log is kept (at least 180) |
 | MINYI_LOGIN_FAILURE_LIMIT | 5 | failed logins before an account or an address is locked |
 | MINYI_LOGIN_COOLOFF_MINUTES | 30 | how long a lockout lasts (the security admin may lift it earlier) |
@@ -350,6 +351,9 @@ if not DEBUG and len(MINYI_AUDIT_KEY) < 32:
         "MINYI_AUDIT_KEY (or MINYI_AUDIT_KEY_FILE) is unset or shorter than 32 characters: the audit chains need their own key. "
         "Generate one with python -c 'import secrets; print(secrets.token_urlsafe(48))' and keep it outside the database."
     )
+# The audit chains' external witness (minyi.audit.witness): outside the database, ideally on storage the
+# database's administrators cannot write.
+MINYI_AUDIT_WITNESS_FILE = os.environ.get("MINYI_AUDIT_WITNESS_FILE", "").strip() or str(VAR_DIR / "audit" / "witness.jsonl")
 # 等保2.0: security-log rows are kept at least 180 days (minyi audit retention deletes only older ones).
 MINYI_SECURITY_LOG_RETENTION_DAYS = int(os.environ.get("MINYI_SECURITY_LOG_RETENTION_DAYS", "180"))
 if MINYI_SECURITY_LOG_RETENTION_DAYS < 180:

@@ -8,7 +8,10 @@ a single-run lock per table, walks the unsealed rows in id order and gives each 
     row_hash = HMAC-SM3(key, prev_hash ‖ "\\n" ‖ canonical JSON of the row's columns)
 
 The key comes from the environment (``MINYI_AUDIT_KEY`` / ``MINYI_AUDIT_KEY_FILE``), never
-from the database, so someone who can write the tables cannot re-seal an altered row.
+from the database, so someone who can write the tables cannot re-seal an altered row. A
+database superuser who empties a table and deletes its anchor could still have the sealer
+start it afresh; each head the sealer reaches is therefore also written outside the database
+(``minyi.audit.witness``), and the sealer refuses an anchor that lags behind it.
 
 Sealing in id order is only sound if no row with a lower id can still appear. On SQLite
 the sealer is the only writer (IMMEDIATE transactions). On PostgreSQL a transaction may
@@ -26,7 +29,7 @@ import json
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, hmac
@@ -202,18 +205,22 @@ def seal_chain(chain: Chain, *, limit: int | None = None) -> int:
 
     Another sealer already at work on the table makes this one return 0 at once.
     """
+    from minyi.audit import witness
+
     key, kid, sealed = audit_key(), key_id(), 0
     horizon: int | None = None
+    head: tuple[int, str] | None = None
     while limit is None or sealed < limit:
         with transaction.atomic():
             if not _try_lock(chain):
-                return sealed
+                break
             anchor = get_anchor(chain, for_update=True)
             if anchor.key_id != kid:
                 if anchor.last_seq:
                     raise ImproperlyKeyed(chain)
                 anchor.key_id = kid
             if horizon is None:
+                _refuse_a_rebuilt_chain(chain, anchor, key, witness.latest(chain.table))
                 horizon = _horizon(chain, anchor)
             size = BATCH if limit is None else min(BATCH, limit - sealed)
             batch = list(
@@ -231,23 +238,61 @@ def seal_chain(chain: Chain, *, limit: int | None = None) -> int:
                 _write_seals(chain, seals)
                 anchor.last_seq, anchor.last_id, anchor.last_hash = seq, batch[-1][0], prev
                 anchor.sealed_at = timezone.now()
+                head = (seq, prev)
             save_anchor(anchor, key)
         sealed += len(seals)
         if len(batch) < size:
             break
+    if head is not None:
+        # Only once committed: a witnessed head the database then lost would be a false finding.
+        transaction.on_commit(partial(witness.record, chain.table, *head))
     return sealed
+
+
+def _refuse_a_rebuilt_chain(chain: Chain, anchor: Any, key: bytes, witnessed: int) -> None:
+    """Never extend an anchor that was forged, rolled back or recreated: that would re-seal rewritten rows."""
+    if anchor.last_seq and anchor.mac != anchor_mac(key, anchor):
+        raise ForgedAnchor(chain)
+    if anchor.last_seq < witnessed:
+        raise BehindWitness(chain, anchor.last_seq, witnessed)
 
 
 def seal_all() -> dict[str, int]:
     return {chain.table: seal_chain(chain) for chain in CHAINS}
 
 
-class ImproperlyKeyed(Exception):
+class SealRefused(Exception):
+    """The sealer will not touch this chain; ``reason`` says why, in Chinese, for the command line."""
+
+    reason = ""
+
+    def __init__(self, chain: Chain, message: str) -> None:
+        super().__init__(f"{chain.table}: {message}; refusing to seal")
+        self.chain = chain
+
+
+class ImproperlyKeyed(SealRefused):
     """The chain was sealed with another key: sealing more would fork it."""
 
     def __init__(self, chain: Chain) -> None:
-        super().__init__(f"{chain.table}: sealed with a different MINYI_AUDIT_KEY; refusing to seal")
-        self.chain = chain
+        super().__init__(chain, "sealed with a different MINYI_AUDIT_KEY")
+        self.reason = f"{chain.table} 是用另一把审计密钥封存的，拒绝继续封存：请检查 MINYI_AUDIT_KEY。"
+
+
+class ForgedAnchor(SealRefused):
+    """The anchor's HMAC does not match: someone wrote it without the key."""
+
+    def __init__(self, chain: Chain) -> None:
+        super().__init__(chain, "the chain anchor was changed without the audit key")
+        self.reason = f"{chain.table} 的封存锚点被改动过（摘要不符），拒绝继续封存：请运行 minyi audit verify。"
+
+
+class BehindWitness(SealRefused):
+    """The anchor is missing or older than a head the witness file saw: the chain was rebuilt."""
+
+    def __init__(self, chain: Chain, anchored: int, witnessed: int) -> None:
+        super().__init__(chain, f"the anchor ends at seal_seq {anchored} but the witness saw {witnessed}")
+        self.reason = f"{chain.table} 的封存锚点只到序号 {anchored}，而外部见证记录已封存到序号 {witnessed}，拒绝重新封存：请运行 minyi audit verify。"
 
 
 def reinstall_sqlite_guards(sender: Any, using: str = "default", **kwargs: Any) -> None:
@@ -264,3 +309,5 @@ def reinstall_sqlite_guards(sender: Any, using: str = "default", **kwargs: Any) 
             columns = [f.column for f in chain.model._meta.concrete_fields]
             for sql in guard.statements(db.vendor, chain.table, columns, retention=chain.retention):
                 cursor.execute(sql)
+        for sql in guard.anchor_statements(db.vendor):
+            cursor.execute(sql)

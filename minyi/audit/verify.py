@@ -7,8 +7,11 @@ Findings, each with the table, the row id and its seal number where there is one
 - inserted: a row whose ``prev_hash`` does not link to the row before it, a sealed row
   the anchor does not know, or an unsealed row below the last sealed id (the sealer never
   leaves one there: see ``chain.py``);
-- guard: an append-only trigger is missing or disabled; anchor/key: the bookmark was
-  changed, or the chain was sealed with another key.
+- guard: an append-only trigger is missing or disabled (on an audit table or the anchor
+  table); anchor/key: the bookmark was changed, or the chain was sealed with another key;
+- witness: the database disagrees with the external witness (``witness.py``): a witnessed
+  table has no anchor, its chain ends before a witnessed head, or a witnessed ``seal_seq``
+  now has another hash — the chain was emptied or rewritten and sealed again.
 
 The chain starts from the anchor's ``base_seq``/``base_hash``, which the retention job
 moves forward when it deletes the oldest security-log rows, so old rows may go.
@@ -26,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minyi.audit import chain as chains
-from minyi.audit import guard
+from minyi.audit import guard, witness
 from minyi.audit.chain import CHAINS, Chain
 
 MAX_FINDINGS_PER_KIND = 200  # per table: enough to act on, bounded for a page
@@ -80,9 +83,14 @@ def verify(*, seal: bool = True) -> Report:
     key = chains.audit_key()
     for chain in CHAINS:
         if seal:
-            with contextlib.suppress(chains.ImproperlyKeyed):  # reported below as a key finding
+            with contextlib.suppress(chains.SealRefused):  # reported below as a key, anchor or witness finding
                 chains.seal_chain(chain)
-        _verify_chain(chain, key, report)
+    witnessed = witness.read_all()
+    for chain in CHAINS:
+        _verify_chain(chain, key, report, witnessed.get(chain.table, {}))
+    for name in guard.missing_guards(connection, guard.ANCHOR_TABLE):
+        message = _("审计链锚点表（%(table)s）的防篡改触发器 %(name)s 不存在或已停用，数据库不再拒绝删除或回退锚点。")
+        report.findings.append(Finding(guard.ANCHOR_TABLE, "guard", message % {"table": guard.ANCHOR_TABLE, "name": name}))
     return report
 
 
@@ -96,7 +104,7 @@ class _Collector:
             self.report.findings.append(Finding(self.chain.table, kind, message, row_id, seal_seq))
 
 
-def _verify_chain(chain: Chain, key: bytes, report: Report) -> None:
+def _verify_chain(chain: Chain, key: bytes, report: Report, witnessed: dict[int, str]) -> None:
     from minyi.audit.models import ChainAnchor
 
     label = str(chain.label)
@@ -109,10 +117,14 @@ def _verify_chain(chain: Chain, key: bytes, report: Report) -> None:
 
     model = chain.objects
     anchor = ChainAnchor.objects.filter(table=chain.table).first()
+    top = max(witnessed, default=0)
     if anchor is None:
         sealed = model.filter(seal_seq__isnull=False).count()
         if sealed:
             found.add("anchor", _("%(label)s（%(table)s）有 %(n)d 行已封存，但封存锚点不见了。") % {**where, "n": sealed})
+        if top:
+            message = _("%(label)s（%(table)s）的封存锚点不见了，而外部见证记录它已封存到序号 %(seq)d：这条审计链被清空或重建过。")
+            found.add("witness", message % {**where, "seq": top}, None, top)
         summary.unsealed = model.count() - sealed
         return
     if anchor.key_id != chains.key_id(key):
@@ -136,9 +148,16 @@ def _verify_chain(chain: Chain, key: bytes, report: Report) -> None:
             found.add("inserted", _("%(label)s（%(table)s）第 %(id)d 行（封存序号 %(seq)d）与前一行链接不上：有行被插入、替换或调换顺序。") % at, row_id, seq)
         if chains.row_hash(key, chain, row_prev, data) != digest:
             found.add("altered", _("%(label)s（%(table)s）第 %(id)d 行（封存序号 %(seq)d）的内容与封存时不符：已被改动。") % at, row_id, seq)
+        if witnessed.get(seq, digest) != digest:
+            message = _("%(label)s（%(table)s）第 %(id)d 行（封存序号 %(seq)d）的摘要与外部见证记录的不符：这段审计链被改写后重新封存过。")
+            found.add("witness", message % at, row_id, seq)
         prev, expected, count = digest, seq + 1, count + 1
         summary.first_seq = summary.first_seq or seq
     summary.checked, summary.last_seq = count, expected - 1
+    if expected - 1 < top:
+        short = {**where, "last": expected - 1, "seq": top}
+        message = _("%(label)s（%(table)s）的审计链只到封存序号 %(last)d，而外部见证记录它已封存到序号 %(seq)d：之后的行被删除，或整条链被重建。")
+        found.add("witness", message % short, None, top)
     if expected - 1 < anchor.last_seq:
         tail = {**where, "first": expected, "last": anchor.last_seq}
         found.add("deleted", _("%(label)s（%(table)s）链尾封存序号 %(first)d–%(last)d 的行已被删除。") % tail, None, expected)

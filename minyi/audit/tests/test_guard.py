@@ -98,6 +98,7 @@ def test_appeal_audit_rows_are_never_deleted_even_when_old(people: dict[str, Any
 def test_every_guard_is_installed() -> None:
     for item in chain.CHAINS:
         assert guard.missing_guards(connection, item.table) == []
+    assert guard.missing_guards(connection, guard.ANCHOR_TABLE) == []
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite rebuilds tables (and drops their triggers) on schema changes")

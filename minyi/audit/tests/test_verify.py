@@ -102,8 +102,9 @@ def test_verify_refuses_another_key_and_a_forged_anchor(settings: Any) -> None:
     events(2)
     chain.seal_all()
     anchor = ChainAnchor.objects.get(table="audit_securityevent")
+    disable_guard("audit_chainanchor")  # a superuser: the anchor table's trigger refuses a rollback
     ChainAnchor.objects.filter(pk=anchor.pk).update(last_seq=1)
-    assert [f.kind for f in verify(seal=False).findings] == ["anchor", "inserted"]
+    assert [f.kind for f in verify(seal=False).findings if f.kind != "guard"] == ["anchor", "inserted"]
     settings.MINYI_AUDIT_KEY = "another-key-another-key-another-key-42"
     kinds = {(f.table, f.kind) for f in verify().findings}
     assert ("audit_securityevent", "key") in kinds

@@ -28,8 +28,8 @@ class Command(BaseCommand):
         if action == "seal":
             try:
                 counts = chain.seal_all()
-            except chain.ImproperlyKeyed as exc:
-                raise CommandError(f"{exc.chain.table} 是用另一把审计密钥封存的，拒绝继续封存：请检查 MINYI_AUDIT_KEY。") from exc
+            except chain.SealRefused as exc:
+                raise CommandError(exc.reason) from exc
             self.stdout.write("已封存 " + "，".join(f"{table} {n} 行" for table, n in counts.items()))
         elif action == "verify":
             report = verify(seal=not options["no_seal"])
