@@ -79,4 +79,4 @@ screenshots: setup ## Refresh the user guide's screenshots from the browser test
 	MINYI_ARTEFACTS=$(CURDIR)/docs/img $(BIN)/python -m pytest -q -p no:cacheprovider minyi/browser_tests
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var/*.sqlite3* var/static var/npm $(ECHARTS) minyi/portal/static/portal/vendor/leaflet* minyi/portal/static/portal/vendor/images
+	rm -rf $(VENV) var/*.sqlite3* var/audit var/static var/npm $(ECHARTS) minyi/portal/static/portal/vendor/leaflet* minyi/portal/static/portal/vendor/images

@@ -23,6 +23,9 @@ def demo_defaults(args: list[str], environ: MutableMapping[str, str]) -> None:
     if args[1:2] == ["demo"] and environ.get("MINYI_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
         # The demo's printed accounts log in without forced change, expiry or TOTP (refused outside debug mode).
         environ.setdefault("MINYI_DEMO_RELAXED", "1")
+    if args[1:2] == ["demo"]:
+        # No beat in the demo: its in-process worker fires the SLA sweep, rollups and audit sealing itself.
+        environ.setdefault("MINYI_JOBS_PERIODIC", "1")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         load_defaults()
         if not Appeal.objects.exists():
+            self._archive_old_witness()
             self.stdout.write(f"seeding {options['appeals']} demo appeals …")
             call_command("seed-demo", appeals=options["appeals"], seed=7)
         self._install_dispatch_model()
@@ -40,6 +41,18 @@ class Command(BaseCommand):
         self.stdout.write("")
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
+
+    def _archive_old_witness(self) -> None:
+        """A new demo database: the audit witness of the one it replaces would (rightly) call it a rewrite."""
+        from pathlib import Path
+
+        from django.conf import settings
+
+        witness = Path(settings.MINYI_AUDIT_WITNESS_FILE)
+        if witness.is_file() and witness.stat().st_size:
+            archived = witness.with_name(f"{witness.name}.{timezone.localtime():%Y%m%d%H%M%S}.old")
+            witness.rename(archived)
+            self.stdout.write(f"new demo database: the old audit witness was moved to {archived}")
 
     def _prepare_assistant_and_cockpit(self) -> None:
         """小惠's knowledge base and past replies, and the cockpit's rollups, from the demo data."""
