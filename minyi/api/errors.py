@@ -34,6 +34,10 @@ ENGLISH = {
     "invalid": "Some fields are invalid",
     "invalid_request": "The request could not be parsed or failed validation",
     "rate_limited": "Too many requests for this API key; retry later",
+    "bad_keys_limited": "Too many invalid API keys from this address; retry later",
+    "otp_required": "Complete the TOTP second factor first",
+    "password_change_required": "Change your password first",
+    "separated_role": "Security and audit administrators may not use the appeals API",
     "idempotency_conflict": "This Idempotency-Key was already used by this caller for a different request; use a new key",
     "not_allowed": "This action is not allowed in the appeal's current state",
     "reason_given": "A reason is required",
@@ -99,7 +103,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(RateLimited)
     def _rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
-        response = respond(request, 429, body("rate_limited", f"请求过于频繁，请 {exc.retry_after} 秒后重试"))
+        if exc.bad_keys:
+            response = respond(request, 429, body("bad_keys_limited", f"无效的 API 密钥过多，请 {exc.retry_after} 秒后重试"))
+        else:
+            response = respond(request, 429, body("rate_limited", f"请求过于频繁，请 {exc.retry_after} 秒后重试"))
         response["Retry-After"] = str(exc.retry_after)
         return response
 

@@ -6,22 +6,31 @@ need: 受理员 (to register) when the key writes appeals, 领导 for district s
 no role at all otherwise; what
 it reads is narrowed further by ``minyi.api.access``. Rate limits count requests per key per
 minute in Django's cache (per-process locmem by default; point CACHES at Redis to share).
+
+Wrong keys count per client address per minute, in the same cache: the first of a minute is
+written to the security log, and past ``MINYI_API_BAD_KEYS_PER_MINUTE`` the address gets 429
+for every key it sends until the minute is over, so guessing stays slow.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
 from minyi.api.models import SCOPES, ApiKey
+from minyi.audit.models import SecurityKind
+from minyi.audit.services import record_security_event
 from minyi.directory.services import create_staff
 from minyi.workflow.policy import Role
 
@@ -105,6 +114,7 @@ def find_key(raw: str) -> ApiKey | None:
 @dataclass(frozen=True)
 class RateLimited(Exception):
     retry_after: int
+    bad_keys: bool = False  # the client's address sent too many wrong keys (not: one key sent too many requests)
 
 
 def check_rate(key: ApiKey) -> None:
@@ -119,3 +129,65 @@ def check_rate(key: ApiKey) -> None:
         count = 1
     if count > key.rate_limit:
         raise RateLimited(retry_after=60 - int(time.time()) % 60)
+
+
+# ---- wrong keys ----------------------------------------------------------------------
+
+BAD_KEY_WINDOW_S = 60
+_PREFIX_SHAPE = re.compile(r"[0-9a-f]{1,16}")
+
+
+def bad_keys_per_minute() -> int:
+    return int(getattr(settings, "MINYI_API_BAD_KEYS_PER_MINUTE", 20))
+
+
+def _address(request: HttpRequest) -> str:
+    # REMOTE_ADDR as the trusted-proxy middleware resolved it; X-Forwarded-For is the client's own word.
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _window() -> int:
+    return int(time.time() // BAD_KEY_WINDOW_S)
+
+
+def _retry_after() -> int:
+    return max(1, BAD_KEY_WINDOW_S - int(time.time()) % BAD_KEY_WINDOW_S)
+
+
+def refuse_blocked_address(request: HttpRequest) -> None:
+    """429 before any key is looked up once this address has sent too many wrong keys this minute.
+
+    A right key is refused too: otherwise a guesser would tell a hit from a miss by the 429.
+    """
+    count = cache.get(f"minyi:api-bad-keys:{_address(request)}:{_window()}") or 0
+    if count >= bad_keys_per_minute():
+        raise RateLimited(retry_after=_retry_after(), bad_keys=True)
+
+
+def note_bad_key(request: HttpRequest, raw: str) -> None:
+    """Count a wrong key for the client's address; log the first of each minute; 429 past the limit."""
+    address, window = _address(request), _window()
+    name = f"minyi:api-bad-keys:{address}:{window}"
+    cache.add(name, 0, timeout=BAD_KEY_WINDOW_S * 2)
+    try:
+        count = cache.incr(name)
+    except ValueError:  # evicted between add and incr
+        cache.set(name, 1, timeout=BAD_KEY_WINDOW_S * 2)
+        count = 1
+    if cache.add(f"minyi:api-bad-key-logged:{address}:{window}", 1, timeout=BAD_KEY_WINDOW_S * 2):
+        # Never the key itself (a mistyped real key is still a secret); its prefix names the key it aimed at.
+        prefix = raw.strip()[len(KEY_PREFIX) :].split("_", 1)[0] if raw.strip().startswith(KEY_PREFIX) else ""
+        record_security_event(
+            SecurityKind.DENIED,
+            request=request,
+            target="X-API-Key",
+            outcome="denied",
+            details={
+                "reason": "invalid_api_key",
+                "prefix": prefix if _PREFIX_SHAPE.fullmatch(prefix) else "",
+                "endpoint": f"{request.method} {request.path}"[:200],
+                "limit_per_minute": bad_keys_per_minute(),
+            },
+        )
+    if count > bad_keys_per_minute():
+        raise RateLimited(retry_after=_retry_after(), bad_keys=True)

@@ -10,6 +10,7 @@ from pydantic import AfterValidator
 
 from minyi.appeals.disclosure import masked_contact
 from minyi.appeals.models import Appeal
+from minyi.core.pii import AppealView
 from minyi.triage.pii import mask_pii
 
 
@@ -150,21 +151,40 @@ class MergeIn(Schema):
     reason: Text = Field("", max_length=2000)
 
 
-def appeal_out(appeal: Appeal, *, pii: bool) -> dict[str, Any]:
-    """The API view of an appeal. Without ``pii`` (see ``minyi.api.access.sees_pii``) personal data is masked:
-    contact fields, the address (down to the community), coordinates (to 0.01°) and numbers in free text."""
-    text = (lambda value: value) if pii else mask_pii
-    personal = (
-        {
-            "submitter_name": appeal.submitter_name,
-            "phone": appeal.phone,
-            "address": appeal.address,
-            "lat": float(appeal.lat) if appeal.lat is not None else None,
-            "lng": float(appeal.lng) if appeal.lng is not None else None,
+def appeal_out(appeal: Appeal, *, pii: bool = False, view: AppealView | None = None) -> dict[str, Any]:
+    """The API view of an appeal.
+
+    For an API key: without ``pii`` (see ``minyi.api.access.sees_pii``) personal data is masked:
+    contact fields, the address (down to the community), coordinates (to 0.01°) and numbers in
+    free text. For a logged-in person, ``view`` is what the pages show them
+    (``minyi.core.pii.present``): the phone and numbers in the text masked, the name and house
+    number in full only for the roles that act on the appeal; coordinates (no page shows them)
+    to 0.01°.
+    """
+    coarse = masked_contact(appeal)
+    if view is not None:
+        personal: dict[str, Any] = {
+            "submitter_name": view.submitter_name,
+            "phone": view.phone,
+            "address": view.address,
+            "lat": coarse["lat"],
+            "lng": coarse["lng"],
         }
-        if pii
-        else {k: v for k, v in masked_contact(appeal).items() if k != "credit_code"}
-    )
+        texts = {"title": view.title, "content": view.content, "reply_text": view.reply_text}
+    else:
+        text = (lambda value: value) if pii else mask_pii
+        personal = (
+            {
+                "submitter_name": appeal.submitter_name,
+                "phone": appeal.phone,
+                "address": appeal.address,
+                "lat": float(appeal.lat) if appeal.lat is not None else None,
+                "lng": float(appeal.lng) if appeal.lng is not None else None,
+            }
+            if pii
+            else {k: v for k, v in coarse.items() if k != "credit_code"}
+        )
+        texts = {"title": text(appeal.title), "content": text(appeal.content), "reply_text": text(appeal.reply_text)}
     return {
         "number": appeal.number,
         "status": appeal.status,
@@ -172,8 +192,8 @@ def appeal_out(appeal: Appeal, *, pii: bool) -> dict[str, Any]:
         "channel": appeal.channel.code,
         "kind": appeal.kind,
         "priority": appeal.priority,
-        "title": text(appeal.title),
-        "content": text(appeal.content),
+        "title": texts["title"],
+        "content": texts["content"],
         "submitter_type": appeal.submitter_type,
         **personal,
         "grid": appeal.grid.code if appeal.grid_id and appeal.grid else None,
@@ -187,7 +207,7 @@ def appeal_out(appeal: Appeal, *, pii: bool) -> dict[str, Any]:
         "closed_at": appeal.closed_at,
         "claim_due_at": appeal.claim_due_at,
         "reply_due_at": appeal.reply_due_at,
-        "reply_text": text(appeal.reply_text),
+        "reply_text": texts["reply_text"],
         "satisfaction": appeal.satisfaction,
         "resolved": appeal.resolved,
         "return_count": appeal.return_count,

@@ -3,6 +3,10 @@
 Each endpoint parses, authorizes (API key scope, or a logged-in session) and calls the
 named actions in ``minyi.appeals.services``; the action layer checks roles and
 departments. Errors share one shape (see ``minyi.api.errors``).
+
+A session reaches these endpoints only past ``minyi.accounts.middleware.IdentityMiddleware``
+(second factor, password change, 三员分立), and sees appeals masked as on the pages. A key
+with ``pii:read`` sees them in full, and each such answer is written to the security log.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from ninja.security import APIKeyHeader, django_auth
 
 from minyi.api import access, errors
 from minyi.api.errors import ERROR_RESPONSES, ApiError
-from minyi.api.keys import check_rate, find_key
+from minyi.api.keys import check_rate, find_key, note_bad_key, refuse_blocked_address
 from minyi.api.models import ApiKey
 from minyi.api.schemas import (
     AppealIn,
@@ -43,6 +47,7 @@ from minyi.appeals import services
 from minyi.appeals.models import Appeal, AppealQuerySet, phone_q
 from minyi.appeals.queries import visible_to
 from minyi.cockpit.services import stats as cockpit_stats
+from minyi.core.pii import present
 from minyi.core.roles import roles_of
 from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.triage.pii import mask_pii
@@ -57,8 +62,12 @@ class KeyAuth(APIKeyHeader):
     param_name = "X-API-Key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> ApiKey | None:
-        found = find_key(key) if key else None
+        if not key:
+            return None
+        refuse_blocked_address(request)
+        found = find_key(key)
         if found is None:
+            note_bad_key(request, key)  # logged, and 429 past the limit; else a session may still carry the request
             return None
         check_rate(found)
         request.user = found.user
@@ -96,8 +105,20 @@ def _readable(request: HttpRequest) -> AppealQuerySet:
     return access.readable(request.user, _key(request))
 
 
+def _shown(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+    """An appeal as this caller sees it: a person as on the pages (masked), a key by its ``pii:read`` scope."""
+    key = _key(request)
+    if key is None:
+        return appeal_out(appeal, view=present(appeal, request.user))
+    return appeal_out(appeal, pii=access.key_sees_pii(key))
+
+
 def _out(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
-    return appeal_out(appeal, pii=access.sees_pii(request.user, _key(request)))
+    """One appeal for the answer; in full to a ``pii:read`` key, and then recorded as REVEAL_PII."""
+    key = _key(request)
+    if key is not None and access.key_sees_pii(key):
+        access.record_disclosure(request, key, [appeal.number], listing=False)
+    return _shown(request, appeal)
 
 
 def _get(request: HttpRequest, number: str) -> Appeal:
@@ -168,7 +189,10 @@ def list_appeals(
     count = qs.count()
     start = (page - 1) * page_size
     rows = list(qs.order_by("-created_at", "-id")[start : start + page_size]) if start < count else []
-    return {"count": count, "page": page, "page_size": page_size, "results": [_out(request, a) for a in rows]}
+    key = _key(request)
+    if key is not None and access.key_sees_pii(key):  # one EXPORT_PII row for the page, not one per appeal
+        access.record_disclosure(request, key, [a.number for a in rows], listing=True)
+    return {"count": count, "page": page, "page_size": page_size, "results": [_shown(request, a) for a in rows]}
 
 
 @api.post("/appeals", response={201: AppealOut, 200: AppealOut, **_RESPONSES}, tags=["appeals"], summary="登记诉求（支持 Idempotency-Key）")
@@ -216,7 +240,15 @@ def get_appeal(request: HttpRequest, number: Text) -> dict[str, Any]:
 @api.get("/appeals/{number}/timeline", response={200: list[AuditOut], **_RESPONSES}, tags=["appeals"], summary="办理过程")
 def timeline(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
     need(request, "appeals:read")
-    reason = (lambda value: value) if access.sees_pii(request.user, _key(request)) else mask_pii
+    appeal, key = _get(request, number), _key(request)
+    reason: Callable[[str], str]
+    if key is None:  # a person: the reasons as the appeal's page shows them, masked
+        reason = present(appeal, request.user).reason
+    elif access.key_sees_pii(key):  # reasons often carry names and numbers: recorded like the appeal itself
+        access.record_disclosure(request, key, [appeal.number], listing=False)
+        reason = str
+    else:
+        reason = mask_pii
     return [
         {
             "at": e.at,
@@ -227,7 +259,7 @@ def timeline(request: HttpRequest, number: Text) -> list[dict[str, Any]]:
             "actor": e.actor_label,
             "reason": reason(e.reason),
         }
-        for e in services.timeline(_get(request, number))
+        for e in services.timeline(appeal)
     ]
 
 
