@@ -33,7 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from minyi.api import access
-from minyi.api.keys import RateLimited, check_rate, find_key
+from minyi.api.keys import RateLimited, check_rate, find_key, note_bad_key, refuse_blocked_address
 from minyi.api.models import ApiKey
 from minyi.appeals import disclosure, services
 from minyi.appeals.models import Appeal, Kind
@@ -139,7 +139,14 @@ def _param(request: HttpRequest, name: str) -> str:
 
 def _key(request: HttpRequest, *, required: bool) -> ApiKey | None:
     raw = _param(request, "api_key") or request.headers.get("X-API-Key", "")
-    key = find_key(raw) if raw else None
+    try:
+        if raw:
+            refuse_blocked_address(request)  # too many wrong keys from here this minute: a right one waits too
+        key = find_key(raw) if raw else None
+        if raw and key is None:
+            note_bad_key(request, raw)  # logged (once a minute per address) and counted towards the 429
+    except RateLimited as exc:
+        raise Open311Error(429, f"错误的 api_key 过多，请 {exc.retry_after} 秒后再试 (too many invalid keys)", retry_after=exc.retry_after) from None
     if raw and key is None:
         raise Open311Error(403, "api_key 无效 (invalid api_key)")
     if key is None:
@@ -335,6 +342,8 @@ def _list(request: HttpRequest, fmt: str) -> HttpResponse:
             raise Open311Error(400, "start_date 不能晚于 end_date")
         qs = qs.filter(created_at__gte=start_at, created_at__lte=end_at)
     rows = list(qs.order_by("-created_at", "-id")[:MAX_RESULTS])
+    if key is not None and access.key_sees_pii(key):
+        access.record_disclosure(request, key, [a.number for a in rows], listing=True)
     return render(fmt, "service_requests", "request", [_request_out(a, key) for a in rows])
 
 
@@ -401,6 +410,8 @@ def request_detail(request: HttpRequest, fmt: str, number: str) -> HttpResponse:
         appeal = _by_id(_readable(key), key, [number]).first()
         if appeal is None:
             raise Open311Error(404, f"service_request_id {number} 不存在 (not found)")
+        if key is not None and access.key_sees_pii(key):
+            access.record_disclosure(request, key, [appeal.number], listing=False)
         return render(fmt, "service_requests", "request", [_request_out(appeal, key)])
 
     return _handle(fmt, view, request)

@@ -190,3 +190,18 @@ def test_the_wrong_key_limit_is_a_setting(client: Client, district: None, settin
     settings.MINYI_API_BAD_KEYS_PER_MINUTE = 2
     with time_machine.travel(MOMENT, tick=False):
         assert [_bad(client, n).status_code for n in range(4)] == [401, 401, 429, 429]
+
+
+def test_open311_with_a_pii_read_key_is_logged_and_wrong_keys_are_limited(
+    client: Client, make_key: Any, people: dict[str, Any], settings: Any
+) -> None:
+    appeal = _appeal(people)
+    raw = make_key("city311", scopes=["open311", "appeals:read-all", "pii:read"], role=Role.OPERATOR, department="sjj-12345")
+    assert client.get(f"/open311/v2/requests/{appeal.number}.json?api_key={raw}").status_code == 200
+    assert SecurityEvent.objects.filter(kind=SecurityKind.REVEAL_PII, target=appeal.number).count() == 1
+    assert client.get(f"/open311/v2/requests.json?api_key={raw}").status_code == 200
+    assert SecurityEvent.objects.filter(kind=SecurityKind.EXPORT_PII).count() == 1
+    settings.MINYI_API_BAD_KEYS_PER_MINUTE = 3
+    statuses = [client.get("/open311/v2/requests.json?api_key=mk_deadbeef_guess").status_code for _ in range(5)]
+    assert statuses[:3] == [403, 403, 403] and 429 in statuses[3:]
+    assert SecurityEvent.objects.filter(kind=SecurityKind.DENIED, details__reason="invalid_api_key").count() == 1
