@@ -41,9 +41,11 @@ def deliver(ids: list[int], topic: str | None = None) -> None:
         registry.run(ids)
     elif mode == "celery":
         try:
-            from minyi.jobs.tasks import run_jobs
+            # Our app explicitly: a bare shared task in a process that never imported it would go to
+            # Celery's default app and its default broker (amqp://localhost), where nobody listens.
+            from minyi.jobs.celery_app import app
 
-            run_jobs.apply_async(args=[ids], queue=queue_for(topic))
+            app.send_task("minyi.jobs.run", args=[ids], queue=queue_for(topic))
         except Exception:  # broker unreachable: the rows are committed, the relay will re-drive them
             logger.warning("could not hand %d job(s) to the broker; the relay will re-drive them", len(ids), exc_info=True)
     else:

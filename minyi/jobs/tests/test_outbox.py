@@ -145,3 +145,15 @@ def test_periodic_work_takes_a_single_run_lock() -> None:
         assert lag is not None and lag >= 0
     finally:
         del periodic.PERIODIC["test.tick"]
+
+
+def test_the_celery_hand_off_goes_through_minyis_app_and_its_broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare shared task in a web process would bind to Celery's default app (amqp://localhost): nobody listens there."""
+    from minyi.jobs.celery_app import app
+
+    sent: list[tuple[str, Any, Any]] = []
+    monkeypatch.setattr(app, "send_task", lambda name, args=None, queue=None, **kw: sent.append((name, args, queue)))
+    settings.MINYI_JOBS_TRANSPORT = "celery"
+    transport.deliver([7, 8], "triage.suggest")
+    assert sent == [("minyi.jobs.run", [[7, 8]], "triage")]
+    assert app.conf.broker_url == settings.CELERY_BROKER_URL
