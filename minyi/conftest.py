@@ -59,6 +59,11 @@ def _fast_and_quiet(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     from minyi.triage import integration
 
     integration.forget_directory()  # ids change when transactional tests reload the district
+    from minyi.api import keys, reference, webhooks
+
+    reference.forget()
+    keys.forget_keys()
+    webhooks.forget_webhooks()
     notify.OUTBOX.clear()
     wf.forget_calendar()
     yield

@@ -18,12 +18,15 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -96,18 +99,52 @@ def create_api_key(
     return key, raw
 
 
+# Keys read on every request are kept a few seconds per process: an integration's burst of intakes
+# costs one key lookup (and one roles lookup), not one each. Revoking or changing a key bumps a version
+# in the shared cache (Redis in production), which every process checks per request: a revoked key
+# stops working at once everywhere; without a shared cache, within KEY_CACHE_S in other processes.
+KEY_CACHE_S = 10.0
+_VERSION = "minyi:api-keys-version"
+_keys_lock = threading.Lock()
+_keys: dict[str, tuple[float, int, ApiKey]] = {}
+
+
+def forget_keys(**kwargs: Any) -> None:
+    with _keys_lock:
+        _keys.clear()
+    cache.set(_VERSION, int(time.time() * 1000), timeout=None)
+
+
+post_save.connect(forget_keys, sender=ApiKey, dispatch_uid="minyi.api.keys.forget")
+
+
+def _active_key(prefix: str) -> ApiKey | None:
+    now = time.monotonic()
+    version = int(cache.get(_VERSION) or 0)
+    with _keys_lock:
+        hit = _keys.get(prefix)
+    if hit is not None and now - hit[0] < KEY_CACHE_S and hit[1] == version:
+        return hit[2]
+    key = ApiKey.objects.select_related("user", "user__staff", "user__staff__department").filter(prefix=prefix, active=True, user__is_active=True).first()
+    if key is not None:
+        with _keys_lock:
+            _keys[prefix] = (now, version, key)
+    return key
+
+
 def find_key(raw: str) -> ApiKey | None:
     """The active key whose secret is ``raw``, compared in constant time."""
     raw = raw.strip()
     if not raw.startswith(KEY_PREFIX) or "_" not in raw[len(KEY_PREFIX) :]:
         return None
     prefix = raw[len(KEY_PREFIX) :].split("_", 1)[0]
-    key = ApiKey.objects.select_related("user", "user__staff").filter(prefix=prefix, active=True, user__is_active=True).first()
+    key = _active_key(prefix)
     if key is None or not hmac.compare_digest(key.key_hash, hash_key(raw)):
         return None
     now = timezone.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now  # the cached copy too: one write a minute, not one a request
     return key
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from ninja import Header, NinjaAPI, Query, Status
 from ninja.security import APIKeyHeader, django_auth
 
-from minyi.api import access, errors
+from minyi.api import access, errors, reference
 from minyi.api.errors import ERROR_RESPONSES, ApiError
 from minyi.api.keys import check_rate, find_key, note_bad_key, refuse_blocked_address
 from minyi.api.models import ApiKey
@@ -131,7 +131,7 @@ def _get(request: HttpRequest, number: str) -> Appeal:
 def _lookup(model: Any, code: str | None, field: str, label: str) -> Any:
     if not code:
         return None
-    obj = model.objects.filter(code=code).first()
+    obj = reference.by_code(model, code)
     if obj is None:
         raise ApiError(422, "invalid", f"{label}编码 {code} 不存在", fields={field: [f"{label}编码不存在"]})
     return obj
@@ -228,7 +228,8 @@ def create_appeal(
         appeal, created = services.intake_appeal(data, by=user, idempotency_key=idempotency_key or None, caller=caller, accept=accept)
     except services.IdempotencyConflict:
         raise ApiError(409, "idempotency_conflict", gettext(services.IDEMPOTENCY_CONFLICT_API)) from None
-    return Status(201 if created else 200, _out(request, _get(request, appeal.number)))
+    # A new appeal is answered from memory (it was just written, by this caller); a replay reads it back.
+    return Status(201 if created else 200, _out(request, appeal if created else _get(request, appeal.number)))
 
 
 @api.get("/appeals/{number}", response={200: AppealOut, **_RESPONSES}, tags=["appeals"], summary="诉求详情")

@@ -17,6 +17,8 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from minyi.api.models import Delivery, Webhook
@@ -88,12 +90,41 @@ def payload_for(audit: AuditEvent, event: str) -> dict[str, Any]:
     }
 
 
+_HOOKS_TTL_S = 10.0
+_hooks_lock = threading.Lock()
+_hooks: tuple[float, list[Webhook]] | None = None
+
+
+def active_webhooks() -> list[Webhook]:
+    """The subscriptions, read at most every few seconds: every audit row asks, and they rarely change."""
+    global _hooks
+    now = time.monotonic()
+    with _hooks_lock:
+        cached = _hooks
+    if cached is not None and now - cached[0] < _HOOKS_TTL_S:
+        return cached[1]
+    hooks = list(Webhook.objects.filter(active=True))
+    with _hooks_lock:
+        _hooks = (now, hooks)
+    return hooks
+
+
+def forget_webhooks(**kwargs: Any) -> None:
+    global _hooks
+    with _hooks_lock:
+        _hooks = None
+
+
+post_save.connect(forget_webhooks, sender=Webhook, dispatch_uid="minyi.api.webhooks.forget.save")
+post_delete.connect(forget_webhooks, sender=Webhook, dispatch_uid="minyi.api.webhooks.forget.delete")
+
+
 def enqueue(audit_id: int, names: list[str]) -> int:
     """Record one pending delivery per subscribed webhook, in the caller's transaction.
 
     A failure here fails the action: a delivery that is not written would be lost for good.
     """
-    hooks = [h for h in Webhook.objects.filter(active=True) if h.event_set() & set(names)]
+    hooks = [h for h in active_webhooks() if h.event_set() & set(names)]
     if not hooks:
         return 0
     audit = AuditEvent.objects.select_related("appeal__channel", "appeal__category", "appeal__department").get(pk=audit_id)

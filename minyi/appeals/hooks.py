@@ -14,8 +14,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("minyi.hooks")
 
+# Inside intake's transaction (outbox jobs): a failure rolls the intake back, nothing is half-done.
+IN_INTAKE: list[Callable[[Appeal], None]] = []
 AFTER_INTAKE: list[Callable[[Appeal], None]] = []
 AFTER_DISPATCH: list[Callable[[Appeal, str], None]] = []
+
+
+def run_in_intake(appeal: Appeal) -> None:
+    for hook in IN_INTAKE:
+        hook(appeal)
 
 
 def run_after_intake(appeal: Appeal) -> None:

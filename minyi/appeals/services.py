@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -109,9 +108,14 @@ def allocate_numbers(day: dt.date, count: int) -> list[str]:
     The counter row is locked until commit, so two intakes never share a number; a
     bulk import reserves its whole block in one statement.
     """
-    DailyCounter.objects.bulk_create([DailyCounter(day=day)], ignore_conflicts=True)
-    DailyCounter.objects.filter(day=day).update(last=F("last") + count)
-    last = DailyCounter.objects.select_for_update().values_list("last", flat=True).get(day=day)
+    table = connection.ops.quote_name(DailyCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        # One statement: create the day's row or add to it, and read the new value (PostgreSQL and SQLite 3.35+).
+        cursor.execute(
+            f"INSERT INTO {table} (day, last) VALUES (%s, %s) ON CONFLICT (day) DO UPDATE SET last = {table}.last + excluded.last RETURNING last",  # noqa: S608 - quoted model table
+            [day, count],
+        )
+        last = int(cursor.fetchone()[0])
     first = last - count + 1
     return [f"{day:%Y%m%d}-{n:06d}" for n in range(first, last + 1)]
 
@@ -226,13 +230,20 @@ def intake_appeal(
         if existing is not None:
             return _replay_or_conflict(existing, data), False
     now = now or timezone.now()
+    day = now.astimezone(SHANGHAI).date()
+    number = None
+    if not transaction.get_connection().in_atomic_block:
+        # The number in its own short transaction: the day's counter row is locked for a moment, not for the
+        # whole intake, so concurrent intakes do not queue behind each other. An intake that fails later
+        # leaves a gap in the day's numbers, never a duplicate.
+        with transaction.atomic():
+            number = allocate_numbers(day, 1)[0]
     try:
         with transaction.atomic():
-            number = allocate_numbers(now.astimezone(SHANGHAI).date(), 1)[0]
+            number = number or allocate_numbers(day, 1)[0]
             appeal = _build(data, number, now, actor.user_id, key)
-            wf.register(appeal, actor=actor, now=now)
-            if accept:
-                appeal = wf.perform(appeal, Event.ACCEPT, by=actor, now=now)
+            wf.register(appeal, actor=actor, now=now, accept=accept)
+            _in_intake(appeal)  # side effects (the AI suggestion job …) in the same transaction: the outbox
     except IntegrityError:
         if key:
             existing = Appeal.objects.filter(idempotency_key=key).first()
@@ -241,6 +252,13 @@ def intake_appeal(
         raise
     _after_intake(appeal)
     return appeal, True
+
+
+def _in_intake(appeal: Appeal) -> None:
+    """Hooks that record side effects inside intake's transaction; a failure fails the intake."""
+    from minyi.appeals import hooks
+
+    hooks.run_in_intake(appeal)
 
 
 def _after_intake(appeal: Appeal) -> None:

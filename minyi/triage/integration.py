@@ -238,15 +238,18 @@ def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None,
 
 
 def on_intake(appeal: Appeal) -> None:
-    """After-intake hook: suggestions right here in "sync" mode; in "async" mode (the default) an
-    outbox job written in the intake's own transaction, run by a worker after commit
-    (``minyi.triage.jobs``): a crash between commit and suggestion loses nothing."""
+    """After-intake hook ("sync" mode, the tests' default): suggestions right after intake commits."""
     if settings.MINYI_TRIAGE_SUGGEST_MODE == "sync":
         apply_suggestions(appeal)
-        return
-    from minyi.jobs.registry import enqueue
 
-    enqueue("triage.suggest", {"appeal_id": appeal.pk}, dedupe_key=f"triage.suggest:{appeal.pk}")
+
+def in_intake(appeal: Appeal) -> None:
+    """In-transaction hook ("async" mode, the default): an outbox job written with the appeal itself, run by
+    a worker after commit (``minyi.triage.jobs``): a crash between commit and suggestion loses nothing."""
+    if settings.MINYI_TRIAGE_SUGGEST_MODE != "sync":
+        from minyi.jobs.registry import enqueue
+
+        enqueue("triage.suggest", {"appeal_id": appeal.pk})  # a new appeal: no earlier job to dedupe against
 
 
 def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dispatch: bool = True) -> bool:
@@ -387,5 +390,7 @@ def refresh_open_suggestions() -> int:
 def connect() -> None:
     if on_intake not in hooks.AFTER_INTAKE:
         hooks.AFTER_INTAKE.append(on_intake)
+    if in_intake not in hooks.IN_INTAKE:
+        hooks.IN_INTAKE.append(in_intake)
     if on_dispatch not in hooks.AFTER_DISPATCH:
         hooks.AFTER_DISPATCH.append(on_dispatch)

@@ -104,12 +104,37 @@ def get_clock() -> Clock:
     return Clock(get_calendar())
 
 
-def register(appeal: Appeal, *, actor: Actor, now: dt.datetime) -> AuditEvent:
-    """Give a new, unsaved appeal its first state and save it. Called inside intake's transaction."""
-    transition = machine.step(State.NEW, Event.REGISTER, Context())
-    appeal.status = transition.target
+def register(appeal: Appeal, *, actor: Actor, now: dt.datetime, accept: bool = False) -> Appeal:
+    """Give a new, unsaved appeal its first state and save it once. Called inside intake's transaction.
+
+    With ``accept`` the 受理 step is taken at once, as ``perform(ACCEPT)`` would (same policy check,
+    effects, audit row and hooks), without reading the row back and writing it a second time: the
+    hotline's intake is one INSERT of the appeal and one per audit row.
+    """
+    register_step = machine.step(State.NEW, Event.REGISTER, Context())
+    if not accept:
+        appeal.status = register_step.target
+        appeal.save(force_insert=True)
+        _audit(appeal, actor, register_step, now=now, reason="", payload={"channel_id": appeal.channel_id})
+        return appeal
+    if not may(actor.roles, Event.ACCEPT, own_department=False):
+        raise ActionForbidden(f"您没有权限对该诉求执行“{EVENT_LABELS[Event.ACCEPT]}”")
+    accept_step = machine.step(register_step.target, Event.ACCEPT, Context(kind=appeal.kind))
+    effect_input = EffectInput(now=now, clock=get_clock(), rules=get_rules())
+    for name in accept_step.effects:
+        IMPLEMENTATIONS[name](appeal, effect_input)
+    appeal.status = accept_step.target
     appeal.save(force_insert=True)
-    return _audit(appeal, actor, transition, now=now, reason="", payload={"channel_id": appeal.channel_id})
+    _audit(appeal, actor, register_step, now=now, reason="", payload={"channel_id": appeal.channel_id})
+    _audit(appeal, actor, accept_step, now=now, reason="", payload=payload_of(effect_input))
+    notices = [_notice_for(appeal, audience, Event.ACCEPT) for audience, _ in effect_input.notices]
+    step = Step(appeal, accept_step, actor, now, "", effect_input)
+    for hook in AFTER_TRANSITION:
+        hook(step)
+    notices.extend(step.notices)
+    if notices:
+        transaction.on_commit(lambda: deliver_all(notices))
+    return appeal
 
 
 def _audit(

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from minyi.api.keys import create_api_key, parse_scopes
+from minyi.api.keys import create_api_key, forget_keys, parse_scopes
 from minyi.api.models import SCOPES, ApiKey
 from minyi.audit.signals import record_api_key_event
 from minyi.workflow.policy import Role
@@ -65,4 +65,5 @@ class Command(BaseCommand):
             if not ApiKey.objects.filter(name=options["name"]).update(active=False):
                 raise CommandError(f"没有名为 {options['name']} 的密钥")
             record_api_key_event(ApiKey.objects.select_related("user").get(name=options["name"]), "revoke")  # update() sends no signal
+            forget_keys()  # every process drops its cached copy: the key stops working now
             self.stdout.write(f"已停用 {options['name']}")
