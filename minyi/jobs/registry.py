@@ -182,6 +182,21 @@ def _mark_done(jobs: list[Job], now: dt.datetime) -> None:
     Job.objects.filter(pk__in=[j.pk for j in jobs]).update(state=JobState.DONE, done_at=now, attempts=F("attempts") + 1, last_error="")
 
 
+BATCH_STEAL = 200
+
+
+def with_batch(ids: list[int]) -> list[int]:
+    """``ids`` plus other due jobs of the same batch topic: under load, hand-offs of one job each still
+    run as batches (the triage model classifies a batch far faster than the same texts one by one)."""
+    if not ids:
+        return ids
+    topic = Job.objects.filter(pk=ids[0]).values_list("topic", flat=True).first()
+    spec = HANDLERS.get(topic or "")
+    if spec is None or not spec.batch:
+        return ids
+    return list(dict.fromkeys([*ids, *due_ids(BATCH_STEAL, topic=topic)]))
+
+
 def due_ids(limit: int = 1000, *, older_than: dt.timedelta | None = None, topic: str | None = None) -> list[int]:
     """Pending jobs that are due, oldest first: what the relay re-drives."""
     now = timezone.now()

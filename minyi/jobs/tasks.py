@@ -10,7 +10,7 @@ from minyi.jobs.periodic import run_periodic
 
 @shared_task(name="minyi.jobs.run", acks_late=True, reject_on_worker_lost=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def run_jobs(ids: list[int]) -> int:
-    return registry.run(ids)
+    return registry.run(registry.with_batch(ids))
 
 
 @shared_task(name="minyi.jobs.relay", ignore_result=True)  # type: ignore[untyped-decorator]

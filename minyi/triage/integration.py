@@ -159,8 +159,11 @@ def _route(category: _Category, grid_code: str | None) -> _Unit | None:
 
 
 def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = None, phone: str = "", exclude_id: int | None = None,
-                     current_priority: str = "normal") -> dict[str, Any]:
-    """Everything the suggestion panel shows, JSON-safe. Works without a model (urgency and duplicates only)."""
+                     current_priority: str = "normal", prediction: Prediction | None = None) -> dict[str, Any]:
+    """Everything the suggestion panel shows, JSON-safe. Works without a model (urgency and duplicates only).
+
+    ``prediction``: the model's answer for this text when the caller predicted a whole batch at once.
+    """
     model = load_model()
     places = gazetteer()
     location = places.resolve(address) if address else places.resolve(text)
@@ -182,7 +185,7 @@ def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = No
     }
     if model is None:
         return result
-    result.update(_model_part(model, model.predict([text], k=3)[0], grid_code))
+    result.update(_model_part(model, prediction or model.predict([text], k=3)[0], grid_code))
     return result
 
 
@@ -252,7 +255,7 @@ def in_intake(appeal: Appeal) -> None:
         enqueue("triage.suggest", {"appeal_id": appeal.pk})  # a new appeal: no earlier job to dedupe against
 
 
-def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dispatch: bool = True) -> bool:
+def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dispatch: bool = True, prediction: Prediction | None = None) -> bool:
     """Store suggestions on a new appeal; raise (never lower) its priority; auto-dispatch if allowed.
 
     With ``only_if_missing`` (background jobs, back-fill) an appeal that has suggestions
@@ -271,7 +274,7 @@ def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dis
     text = f"{appeal.title}\n{appeal.content}"
     grid_code = appeal.grid.code if appeal.grid_id and appeal.grid else None
     suggestion = suggest_for_text(text, address=appeal.address, grid_code=grid_code, phone=appeal.phone, exclude_id=appeal.pk,
-                                  current_priority=appeal.priority)
+                                  current_priority=appeal.priority, prediction=prediction)
     with transaction.atomic():
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
         if only_if_missing and locked.triage:

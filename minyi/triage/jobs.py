@@ -23,9 +23,11 @@ def suggest(payloads: list[dict[str, Any]]) -> None:
 
     ids = [int(p["appeal_id"]) for p in payloads]
     appeals = {a.pk: a for a in Appeal.objects.select_related("grid").filter(pk__in=ids)}
-    for appeal_id in ids:
-        appeal = appeals.get(appeal_id)
-        if appeal is None:
-            logger.warning("appeal %s is gone; no triage suggestions", appeal_id)
-            continue
-        integration.apply_suggestions(appeal, only_if_missing=True)
+    waiting = [appeals[i] for i in ids if i in appeals and not appeals[i].triage]
+    for gone in set(ids) - set(appeals):
+        logger.warning("appeal %s is gone; no triage suggestions", gone)
+    # The model once for the whole batch: per call it classifies a few hundred texts a second, in batches several times that.
+    model = integration.load_model()
+    predictions = model.predict([f"{a.title}\n{a.content}" for a in waiting], k=3) if model is not None and waiting else [None] * len(waiting)
+    for appeal, prediction in zip(waiting, predictions, strict=True):
+        integration.apply_suggestions(appeal, only_if_missing=True, prediction=prediction)

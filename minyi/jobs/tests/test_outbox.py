@@ -157,3 +157,13 @@ def test_the_celery_hand_off_goes_through_minyis_app_and_its_broker(settings: An
     transport.deliver([7, 8], "triage.suggest")
     assert sent == [("minyi.jobs.run", [[7, 8]], "triage")]
     assert app.conf.broker_url == settings.CELERY_BROKER_URL
+
+
+def test_a_hand_off_of_one_batch_job_takes_the_other_due_ones_along(settings: Any) -> None:
+    settings.MINYI_JOBS_TRANSPORT = "inline"  # nothing runs on commit here
+    ids = registry.enqueue_many("test.batch", [{"n": i} for i in range(5)])
+    single = registry.enqueue("test.record", {"n": 9})
+    assert single is not None
+    assert sorted(registry.with_batch(ids[:1])) == sorted(ids)  # same topic only
+    assert registry.with_batch([single.pk]) == [single.pk]  # not a batch topic: as given
+    assert registry.run(registry.with_batch(ids[:1])) == 5 and BATCHES == [5]

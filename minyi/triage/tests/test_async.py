@@ -266,3 +266,24 @@ def test_help_lists_the_library_commands_and_ours() -> None:
     text = out.getvalue()
     assert "{train,eval,predict,duplicates}" in text
     assert "minyi triage backfill" in text and "--from-db" in text and "--auto-dispatch" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_classifies_a_batch_with_one_model_call(installed: Path, people: dict[str, Any], settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from minyi.triage import jobs
+
+    from minyi.jobs import transport
+
+    settings.MINYI_TRIAGE_SUGGEST_MODE = "async"
+    monkeypatch.setattr(transport, "deliver", lambda ids, topic=None: None)  # the jobs wait; this test runs them as one batch
+    appeals = [new_appeal(people["operator"], NOISE[0], f"{NOISE[1]}（第{i}次）") for i in range(6)]
+    model = integration.load_model()
+    assert model is not None
+    calls: list[int] = []
+    real = type(model).predict
+    monkeypatch.setattr(type(model), "predict", lambda self, texts, k=3: calls.append(len(texts)) or real(self, texts, k=k))
+    jobs.suggest([{"appeal_id": a.pk} for a in appeals])
+    assert calls == [6]
+    for appeal in appeals:
+        appeal.refresh_from_db()
+        assert appeal.triage["departments"][0]["code"] == "hbj" and appeal.audit.filter(event="triage").count() == 1
