@@ -270,9 +270,8 @@ def test_help_lists_the_library_commands_and_ours() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_classifies_a_batch_with_one_model_call(installed: Path, people: dict[str, Any], settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from minyi.triage import jobs
-
     from minyi.jobs import transport
+    from minyi.triage import jobs
 
     settings.MINYI_TRIAGE_SUGGEST_MODE = "async"
     monkeypatch.setattr(transport, "deliver", lambda ids, topic=None: None)  # the jobs wait; this test runs them as one batch
