@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,7 @@ from minyi.api.models import ImportRecord, ImportRun
 from minyi.appeals.models import Kind
 from minyi.appeals.services import IntakeData
 from minyi.directory.models import Category, Channel, Department
+from minyi.jobs.registry import enqueue_many
 from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.history import HistoricalAppeal, check, import_history, insert_rows
 from minyi.workflow.machine import STATE_LABELS, State, TransitionError
@@ -381,6 +383,10 @@ def run_import(
                 fresh = _existing_ids(mapping.source, [r.external_id for r in batch])
                 batch = [r for r in batch if r.external_id not in fresh]  # another run got there first
                 appeals = import_history([r.item for r in batch], by=by, checked=True)
+                if appeals and settings.MINYI_TRIAGE_SUGGEST_MODE != "sync":
+                    # AI suggestions for the batch, as outbox jobs in the batch's own transaction: the workers keep
+                    # pace with the import instead of a backfill afterwards.
+                    enqueue_many("triage.suggest_imported", [{"appeal_id": a.pk} for a in appeals])
                 now = timezone.now()
                 identity = [(mapping.source, r.external_id, a.pk, now) for r, a in zip(batch, appeals, strict=True)]
                 insert_rows(ImportRecord._meta.db_table, ["source", "external_id", "appeal_id", "imported_at"], identity)

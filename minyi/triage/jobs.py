@@ -31,3 +31,20 @@ def suggest(payloads: list[dict[str, Any]]) -> None:
     predictions = model.predict([f"{a.title}\n{a.content}" for a in waiting], k=3) if model is not None and waiting else [None] * len(waiting)
     for appeal, prediction in zip(waiting, predictions, strict=True):
         integration.apply_suggestions(appeal, only_if_missing=True, prediction=prediction)
+
+
+@handler("triage.suggest_imported", batch=True)
+def suggest_imported(payloads: list[dict[str, Any]]) -> None:
+    """Suggestions for imported appeals: waiting ones as on intake but never auto-dispatched (a person decides
+    on historical imports), the others (already handled) get the model's share only, with no audit note."""
+    from minyi.triage import integration
+    from minyi.triage.tasks import WAITING_STATES
+
+    ids = [int(p["appeal_id"]) for p in payloads]
+    rows = Appeal.objects.select_related("grid").filter(pk__in=ids)
+    waiting = [a for a in rows if a.status in WAITING_STATES and not a.triage]
+    model = integration.load_model()
+    predictions = model.predict([f"{a.title}\n{a.content}" for a in waiting], k=3) if model is not None and waiting else [None] * len(waiting)
+    for appeal, prediction in zip(waiting, predictions, strict=True):
+        integration.apply_suggestions(appeal, only_if_missing=True, auto_dispatch=False, prediction=prediction)
+    integration.add_model_suggestions(Appeal.objects.filter(pk__in=ids).exclude(status__in=WAITING_STATES))

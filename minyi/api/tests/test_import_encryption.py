@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -37,3 +38,27 @@ def test_imported_phones_are_ciphertext_and_found_by_the_index(tmp_path: Path, d
     assert found.phone == "13900000007" and found.title == "电梯故障7"
     # …and every page can read them back (the finding: imported rows made lists answer 500).
     assert sorted(a.phone for a in Appeal.objects.all())[0] == "13900000000"
+
+
+def test_an_import_queues_suggestions_in_each_batch_and_dispatches_nothing(tmp_path: Path, district: None, settings: Any) -> None:
+    from minyi.jobs import registry
+    from minyi.jobs.models import Job
+    from minyi.workflow.machine import State
+
+    settings.MINYI_TRIAGE_SUGGEST_MODE = "async"
+    settings.MINYI_JOBS_TRANSPORT = "inline"  # jobs wait in the outbox until drained below
+    path = tmp_path / "orders.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        for i in range(12):
+            reply = ("已修复", "2026-11-03 10:00:00") if i % 3 == 0 else ("", "")
+            writer.writerow([f"T{i:04d}", "2026-11-02 09:00:00", "李四", f"1380000{i:04d}", "投诉", "物业", f"楼道燃气味{i}", "楼道里燃气味很浓。", "幸福小区", *reply])
+    run_import(path, Mapping.load(MAPPING), by=SYSTEM, batch_size=5)
+    assert Job.objects.filter(topic="triage.suggest_imported").count() == 12  # written with each batch
+    registry.drain()
+    waiting = Appeal.objects.filter(status=State.PENDING_DISPATCH)
+    assert waiting.count() == 8
+    for appeal in waiting:
+        assert appeal.triage["priority"] == "critical"  # the urgency rules ran …
+        assert not appeal.audit.filter(event="dispatch").exists()  # … and nothing was dispatched behind a person's back
