@@ -53,7 +53,8 @@ def test_an_import_queues_suggestions_in_each_batch_and_dispatches_nothing(tmp_p
         writer.writerow(HEADER)
         for i in range(12):
             reply = ("已修复", "2026-11-03 10:00:00") if i % 3 == 0 else ("", "")
-            writer.writerow([f"T{i:04d}", "2026-11-02 09:00:00", "李四", f"1380000{i:04d}", "投诉", "物业", f"楼道燃气味{i}", "楼道里燃气味很浓。", "幸福小区", *reply])
+            row = [f"T{i:04d}", "2026-11-02 09:00:00", "李四", f"1380000{i:04d}", "投诉", "物业", f"楼道燃气味{i}", "楼道里燃气味很浓。", "幸福小区"]
+            writer.writerow([*row, *reply])
     run_import(path, Mapping.load(MAPPING), by=SYSTEM, batch_size=5)
     assert Job.objects.filter(topic="triage.suggest_imported").count() == 12  # written with each batch
     registry.drain()
