@@ -7,6 +7,12 @@ Each backend runs in a child process on a fresh database (a SQLite file under
 $MINYI_VAR_DIR or /tmp, or the PostgreSQL database ``minyi_bench_import``). The file is
 imported twice: the first run reports rows/s, the second must create nothing. Prints
 one JSON line per backend. The data file is read in place, never copied.
+
+With ``--workers N`` (PostgreSQL), N Celery workers run beside the import (Redis broker, the
+model in ``--model``): each batch queues its AI suggestions in its own transaction, and the run
+also reports how long after the import's end the last appeal got its suggestions. Last line:
+
+    import rows/s=X triaged_lag_s=L
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql://postgres@127.0.0.1:5432/minyi_bench_import"
 
 
-def child(data: str, mapping_path: str, batch_size: int) -> None:
+def child(data: str, mapping_path: str, batch_size: int, wait_for_triage: bool) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minyi.settings")
@@ -50,6 +56,12 @@ def child(data: str, mapping_path: str, batch_size: int) -> None:
     if not first.report.ok:
         print(first.report.summary(), file=sys.stderr)
         raise SystemExit(1)
+    lag = None
+    if wait_for_triage:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and Appeal.objects.filter(triage={}).exists():
+            time.sleep(0.2)
+        lag = round(time.perf_counter() - start - first_s, 1) if not Appeal.objects.filter(triage={}).exists() else None
     appeals, audit = Appeal.objects.count(), AuditEvent.objects.count()
 
     start = time.perf_counter()
@@ -71,10 +83,12 @@ def child(data: str, mapping_path: str, batch_size: int) -> None:
                 "reimport": {"created": second.created, "skipped": second.skipped, "seconds": round(second_s, 2)},
                 "unchanged_on_reimport": Appeal.objects.count() == appeals and AuditEvent.objects.count() == audit,
                 "replay_matches_status": consistent,
+                "triaged_lag_s": lag,
             },
             ensure_ascii=False,
         )
     )
+    print(f"import rows/s={first.report.rows / first_s:.1f} triaged_lag_s={lag if lag is not None else 'n/a'}")
 
 
 def main() -> int:
@@ -83,11 +97,13 @@ def main() -> int:
     parser.add_argument("--mapping", default=str(REPO / "examples" / "mappings" / "teddycup.toml"))
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=0, help="Celery workers computing suggestions beside the import (PostgreSQL)")
+    parser.add_argument("--model", default=str(REPO / "var" / "models" / "bench-triage.npz"))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     data = str(Path(args.data).resolve())
     if args.child:
-        child(data, args.mapping, args.batch_size)
+        child(data, args.mapping, args.batch_size, wait_for_triage=args.workers > 0)
         return 0
     for backend in args.backends.split(","):
         env = {**os.environ, "MINYI_NOTIFY_BACKEND": "null", "MINYI_LOG_LEVEL": "WARNING"}
@@ -106,8 +122,27 @@ def main() -> int:
             env["DATABASE_URL"] = PG_BENCH
         else:
             parser.error(f"unknown backend {backend}")
-        cmd = [sys.executable, __file__, "--child", "--data", data, "--mapping", args.mapping, "--batch-size", str(args.batch_size)]
-        result = subprocess.run(cmd, env=env, check=False)
+        workers: list[subprocess.Popen[bytes]] = []
+        if args.workers and backend == "postgresql":
+            import redis
+
+            broker = "redis://127.0.0.1:6379/10"
+            redis.Redis.from_url(broker).flushdb()
+            env.update(MINYI_JOBS_TRANSPORT="celery", MINYI_BROKER_URL=broker, MINYI_TRIAGE_SUGGEST_MODE="async", MINYI_TRIAGE_MODEL=args.model,
+                       MINYI_DEBUG="1")
+            minyi = str(REPO / ".venv" / "bin" / "minyi")
+            workers = [subprocess.Popen([minyi, "worker", "--concurrency", "1", "--loglevel", "WARNING"], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(args.workers)]
+        else:
+            env["MINYI_TRIAGE_SUGGEST_MODE"] = "sync"  # no workers: the import alone, as before
+        cmd = [sys.executable, __file__, "--child", "--data", data, "--mapping", args.mapping, "--batch-size", str(args.batch_size),
+               "--workers", str(args.workers if workers else 0)]
+        try:
+            result = subprocess.run(cmd, env=env, check=False)
+        finally:
+            for worker in workers:
+                worker.terminate()
+                worker.wait(timeout=30)
         if result.returncode:
             return result.returncode
     return 0
