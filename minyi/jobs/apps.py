@@ -6,7 +6,6 @@ class JobsConfig(AppConfig):
     verbose_name = "后台任务"
 
     def ready(self) -> None:
-        from minyi.jobs import periodic, registry
+        from minyi.jobs import registry
 
-        registry.autodiscover()
-        periodic.autodiscover()
+        registry.autodiscover()  # each app's jobs.py declares its handlers and its periodic work

@@ -13,7 +13,6 @@ lock row first, so two beats, or a beat and a demo, never run the same work at o
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import os
 import socket
@@ -21,7 +20,6 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -47,16 +45,6 @@ def periodic(name: str, *, every: float, timeout: float | None = None) -> Callab
         return fn
 
     return register
-
-
-def autodiscover() -> None:
-    for config in apps.get_app_configs():
-        if config.name.startswith("minyi.") and config.name != "minyi.jobs":
-            try:
-                importlib.import_module(f"{config.name}.jobs")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.jobs":
-                    raise
 
 
 def _holder() -> str:

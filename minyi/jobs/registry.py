@@ -56,7 +56,7 @@ def handler(topic: str, *, batch: bool = False, max_attempts: int = 8) -> Callab
 
 
 def autodiscover() -> None:
-    """Import every installed minyi app's ``jobs`` module, so its handlers register."""
+    """Import every installed minyi app's ``jobs`` module, so its handlers and periodic tasks register."""
     for config in apps.get_app_configs():
         if config.name.startswith("minyi.") and config.name != "minyi.jobs":
             try:
