@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from minyi.appeals.queries import filter_appeals, visible_to
@@ -60,7 +61,8 @@ def cockpit(request: HttpRequest) -> HttpResponse:
         "rates": queries.headline_rates(p),
         "ranking": queries.ranking(p),
         "rate_keys": [(k, kpi.RATE_LABELS[k]) for k in ("response", "resolution", "satisfaction", "on_time", "return", "reopen")],
-        "weights": kpi.composite_weights(),
+        # Named as the page names the rates (响应率 0.2 …), never by their codes.
+        "weights": [(gettext(kpi.RATE_LABELS.get(code, code)), w) for code, w in kpi.composite_weights().items()],
         "grid": queries.grid_table(p),
         "has_map": _geojson() is not None,
         "refreshed_at": state.refreshed_at if state else None,

@@ -39,3 +39,15 @@ def test_switching_language_is_remembered(client: Client, people: dict[str, Any]
     client.post("/i18n/setlang/", {"language": "en", "next": "/appeals/"})
     body = client.get("/appeals/").content.decode()
     assert "Appeals" in body and "Filter" in body
+
+
+def test_no_raw_codes_or_english_on_chinese_pages(client: Client, people: dict[str, Any]) -> None:
+    """Issue 17: "答案引擎：extractive", "response=0.2", "MINYI_AUTO_DISPATCH" and an "OK" button read as machine text."""
+    client.force_login(people["leader"])
+    cockpit = client.get("/cockpit/").content.decode()
+    assert "response=" not in cockpit and "响应率 0.2" in cockpit
+    assert ">OK<" not in cockpit
+    portal = client.get("/portal/").content.decode()
+    assert ">OK<" not in portal and "切换" in portal
+    client.force_login(people["supervisor"])
+    assert "MINYI_AUTO_DISPATCH" not in client.get("/triage/quality").content.decode()
