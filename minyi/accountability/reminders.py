@@ -42,7 +42,7 @@ from minyi.directory.models import Department, StaffProfile
 from minyi.workflow.machine import State
 from minyi.workflow.models import AuditEvent
 from minyi.workflow.policy import Role
-from minyi.workflow.services import deliver_all, users_in_role
+from minyi.workflow.services import queue_notices, users_in_role
 from minyi.workflow.sweep import SYSTEM_LABEL
 
 CLAIM_EVENT = "claim_reminder"  # audit events only (not machine events: replay ignores them)
@@ -210,7 +210,7 @@ def send_due_reminders(now: dt.datetime | None = None) -> Reminded:
             audience = tuple(sorted({u for role in CALLBACK_AUDIENCE for u in users_in_role(role)}))
             for dept, ids in result.callback.items():
                 notices.append(_digest("callback_overdue:central", CALLBACK_TEXT, names.get(dept, "—") if dept else "—", ids, numbers, audience))
-        transaction.on_commit(lambda: deliver_all(notices))
+        queue_notices(notices)
     return result
 
 

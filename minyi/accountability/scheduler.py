@@ -29,7 +29,7 @@ from minyi.core.notify import Notice, notice_language
 from minyi.directory.models import Department
 from minyi.workflow import sweep as engine
 from minyi.workflow.policy import Role
-from minyi.workflow.services import deliver_all, department_user_ids, users_in_role
+from minyi.workflow.services import department_user_ids, queue_notices, users_in_role
 
 logger = logging.getLogger("minyi.sla")
 
@@ -74,7 +74,7 @@ def run_sweep(now: dt.datetime | None = None) -> engine.SweepResult:
                         extra={"appeal_ids": ",".join(str(i) for i in ids[:50])},
                     )
                 )
-        transaction.on_commit(lambda: deliver_all(notices))
+        queue_notices(notices)
         result.reminders = reminders.send_due_reminders(result.now).counts()
     logger.info("SLA sweep %s", result.summary())
     return result

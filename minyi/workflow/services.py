@@ -7,6 +7,7 @@ row, and sends notifications after commit.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -132,8 +133,7 @@ def register(appeal: Appeal, *, actor: Actor, now: dt.datetime, accept: bool = F
     for hook in AFTER_TRANSITION:
         hook(step)
     notices.extend(step.notices)
-    if notices:
-        transaction.on_commit(lambda: deliver_all(notices))
+    queue_notices(notices)
     return appeal
 
 
@@ -230,13 +230,24 @@ def perform(
         for hook in AFTER_TRANSITION:
             hook(step)
         notices.extend(step.notices)
-        transaction.on_commit(lambda: deliver_all(notices))
+        queue_notices(notices)
     return locked
 
 
 def deliver_all(notices: list[Notice]) -> None:
     for notice in notices:
         deliver(notice)
+
+
+def queue_notices(notices: list[Notice]) -> None:
+    """Record the notices in the current transaction's outbox; a worker sends them after commit.
+
+    A crash between the action's commit and the sending loses nothing: the job is committed with it.
+    """
+    if notices:
+        from minyi.jobs.registry import enqueue
+
+        enqueue("notify.deliver", {"notices": [dataclasses.asdict(n) for n in notices]})
 
 
 def users_in_role(role: Role) -> tuple[int, ...]:
@@ -344,8 +355,7 @@ def raise_priority(appeal: Appeal | int, priority: str, *, by: Any, reason: str 
             from_state=locked.status, to_state=locked.status, reason=reason, payload={"from": old, "to": priority, **shortened},
         )
         if shortened and locked.department_id is not None:
-            notice = _shortened_notice(locked)
-            transaction.on_commit(lambda: deliver(notice))
+            queue_notices([_shortened_notice(locked)])
     return locked
 
 

@@ -167,3 +167,21 @@ def test_a_hand_off_of_one_batch_job_takes_the_other_due_ones_along(settings: An
     assert sorted(registry.with_batch(ids[:1])) == sorted(ids)  # same topic only
     assert registry.with_batch([single.pk]) == [single.pk]  # not a batch topic: as given
     assert registry.run(registry.with_batch(ids[:1])) == 5 and BATCHES == [5]
+
+
+def test_an_actions_notifications_are_written_in_its_transaction(people: dict[str, Any], appeal_in: Any) -> None:
+    """SMS, e-mail and the in-app centre: a crash right after commit must not lose the department's notice."""
+    from minyi.core import notify
+    from minyi.directory.models import Department
+    from minyi.workflow import services as wf
+    from minyi.workflow.machine import Event, State
+
+    appeal = appeal_in(State.PENDING_DISPATCH)
+    notify.OUTBOX.clear()
+    with transaction.atomic():
+        wf.perform(appeal, Event.DISPATCH, by=people["dispatcher"], department=Department.objects.get(code="zjj"))
+        job = Job.objects.filter(topic="notify.deliver").latest("id")
+        assert job.payload["notices"][0]["appeal_number"] == appeal.number
+        assert notify.OUTBOX == []  # nothing sent before commit
+    registry.run([job.pk])
+    assert any(n.appeal_number == appeal.number for n in notify.OUTBOX)
