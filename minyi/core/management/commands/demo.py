@@ -1,5 +1,7 @@
 import datetime as dt
+import logging
 import sys
+import warnings
 from typing import Any
 
 from django.core.management import call_command
@@ -31,7 +33,14 @@ class Command(BaseCommand):
         if not Appeal.objects.exists():
             self._archive_old_witness()
             self.stdout.write(f"seeding {options['appeals']} demo appeals …")
-            call_command("seed-demo", appeals=options["appeals"], seed=7)
+            # The seeded history's own 催办/督办 notices would bury the accounts printed below.
+            quiet = logging.getLogger("minyi.notify")
+            level = quiet.level
+            quiet.setLevel(logging.WARNING)
+            try:
+                call_command("seed-demo", appeals=options["appeals"], seed=7)
+            finally:
+                quiet.setLevel(level)
         self._install_dispatch_model()
         self._prepare_assistant_and_cockpit()
         accounts = ensure_demo_accounts()
@@ -89,7 +98,10 @@ class Command(BaseCommand):
             return
         since = timezone.localtime(cutoff).strftime("%Y-%m-%d %H:%M")
         self.stdout.write(f"training the dispatch model on {len(examples)} demo appeals registered before {since} …")
-        cli.main(["train", "--out", str(settings.MINYI_TRIAGE_MODEL)], extra_examples=examples, stdout=sys.stdout)
+        with warnings.catch_warnings():
+            # liblinear's ConvergenceWarning on a small demo corpus says nothing a newcomer can act on.
+            warnings.simplefilter("ignore", category=UserWarning)
+            cli.main(["train", "--out", str(settings.MINYI_TRIAGE_MODEL)], extra_examples=examples, stdout=sys.stdout)
         integration._cache.clear()
         later = Appeal.objects.filter(created_at__gte=cutoff)
         with tqdm(desc="智能派单建议", unit="件", delay=2, disable=not sys.stderr.isatty()) as bar:
