@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -72,10 +72,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     if Role.SECADMIN in roles:
         return redirect("accounts:locks")
     if Role.AUDITOR in roles:
-        try:
-            return redirect(reverse("audit:index"))
-        except NoReverseMatch:  # the security-log page (minyi.audit) may not be installed yet
-            return redirect("admin:index")
+        return redirect("audit:log")
     return redirect("desk:home")
 
 

@@ -128,3 +128,14 @@ def test_demo_accounts_include_the_three_admins_and_no_superuser(district: None)
     assert roles_of(users.get(username="auditor")) == {Role.AUDITOR}
     assert users.get(username="admin").has_perm("directory.change_category")
     assert not users.get(username="admin").has_perm("auth.change_user")
+
+
+@pytest.mark.parametrize(("role", "where"), [("auditor", "/audit/"), ("secadmin", "/accounts/locks/"), ("operator", "/desk/")])
+def test_each_role_lands_on_its_own_page(client: Any, people: dict[str, Any], role: str, where: str) -> None:
+    from minyi.conftest import make_user
+    from minyi.workflow.policy import Role
+
+    user = people.get(role) or make_user(f"land-{role}", Role(role), "sjj")
+    client.force_login(user)
+    response = client.get("/accounts/")
+    assert response.status_code == 302 and response["Location"] == where
