@@ -3,8 +3,10 @@
 A citizen's PDF (a certificate, a scanned letter) needs none of them. The check reads the
 PDF's names (``/JavaScript`` …), decoding ``#xx`` escapes (``/J#61vaScript``), in the file
 outside its streams and inside its object streams (PDF 1.5 hides dictionaries there,
-usually Flate-compressed). Other streams (page drawing, images, fonts) hold no dictionaries
-and are skipped: scanning their compressed bytes would find "names" by chance. An object
+usually Flate-compressed). Other streams (page drawing, images, fonts) hold no dictionaries:
+short names (``/JS``, ``/AA``) are not looked for in them, since compressed bytes contain them by
+chance; the long ones (``/JavaScript``, ``/OpenAction``, ``/Launch`` …) are looked for everywhere,
+so a fake "stream" keyword in a comment hides nothing. An object
 stream that cannot be read, or an encrypted PDF, is refused: what we cannot read we do not pass.
 """
 
@@ -30,7 +32,11 @@ MAX_OBJECT_STREAM_BYTES = 16 * 1024 * 1024  # inflated size of one object stream
 
 _NAME = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]<>(){}%]*)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+# A stream starts right after its dictionary (">> stream"): a bare "stream" in a comment or a string
+# must not make the check skip what follows (found by the independent probe: "%stream … %endstream").
+_STREAM = re.compile(rb">>[\x00\t\n\x0c\r ]*stream(?:\r\n|\n|\r)")
+# Names long enough never to turn up by chance in compressed bytes: looked for in the whole file, streams too.
+_ANYWHERE = tuple(name for name in FORBIDDEN if len(name) >= 6)
 
 
 def _names(segment: bytes) -> set[str]:
@@ -74,6 +80,7 @@ def pdf_problem(data: bytes) -> str:
             found |= _names(body)
         pos = end + len(b"endstream")
     found |= _names(data[pos:])
+    found |= {name for name in _names(data) if name in _ANYWHERE}
     for name, reason in FORBIDDEN.items():
         if name in found:
             return reason

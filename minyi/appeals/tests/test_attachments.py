@@ -162,7 +162,9 @@ def test_passive_pdfs_pass_even_with_random_bytes_in_streams() -> None:
     made = io.BytesIO()
     Image.new("RGB", (300, 200), (10, 10, 10)).save(made, format="PDF")  # a real PDF, as a scanner app writes it
     assert attachments.check_upload(upload("scan.pdf", made.getvalue())) == "application/pdf"
-    noise = bytes(range(256)) * 64 + b"/JS /AA /Launch "  # names inside a page stream are not dictionaries
+    # Short names inside a page stream are not dictionaries (and turn up by chance in compressed bytes); long ones
+    # (/Launch, /JavaScript …) are refused anywhere since the re-probe hid an action behind a fake "stream".
+    noise = bytes(range(256)) * 64 + b"/JS /AA /XFA "
     stream = b"9 0 obj << /Length " + str(len(noise)).encode() + b" /Filter /DCTDecode >>\nstream\n" + noise + b"\nendstream\nendobj\n"
     assert attachments.check_upload(upload("b.pdf", pdf(b"", stream))) == "application/pdf"
 
@@ -188,3 +190,19 @@ def test_download_is_logged_never_sniffed_and_pdfs_are_attachments(
     client.force_login(people["other_handler"])
     assert client.get(f"/appeals/{appeal.number}/files/{photo.pk}").status_code == 404
     assert events.count() == 2  # a refused look is no download
+
+
+def test_a_stream_keyword_in_a_comment_does_not_hide_an_open_action() -> None:
+    """Found by the independent re-probe: '%stream' … '%endstream' made the check skip the catalog's action."""
+    from minyi.appeals.pdfcheck import pdf_problem
+
+    data = (
+        b"%PDF-1.5\n"
+        b"1 0 obj << /Type /Catalog /Pages 2 0 R\n%stream\n/OpenAction 4 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\n"
+        b"4 0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >>\n%endstream\nendobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    assert pdf_problem(data) != ""
+    hidden_short = data.replace(b"/OpenAction", b"/AA").replace(b"/S /JavaScript ", b"/S /Java#53cript ")
+    assert pdf_problem(hidden_short) != ""
