@@ -47,7 +47,7 @@ from minyi.appeals import services
 from minyi.appeals.models import Appeal, AppealQuerySet, phone_q
 from minyi.appeals.queries import visible_to
 from minyi.cockpit.services import stats as cockpit_stats
-from minyi.core.pii import present
+from minyi.core.pii import present, searchable
 from minyi.core.roles import roles_of
 from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.triage.pii import mask_pii
@@ -178,8 +178,11 @@ def list_appeals(
     if kind:
         qs = qs.filter(kind=kind)
     if q and q.strip():
-        match = Q(number=q.strip()) | Q(title__icontains=q.strip())
-        if access.sees_pii(request.user, _key(request)):  # no phone look-ups for callers who may not see phones
+        # Callers who see numbers masked may neither look up phones nor search titles by digits (which
+        # would confirm a masked ID number one guessed digit at a time).
+        pii = access.sees_pii(request.user, _key(request))
+        match = Q(number=q.strip()) | Q(title__icontains=q.strip()) if searchable(q, pii) else Q(number=q.strip())
+        if pii:
             match |= phone_q(q.strip())
         qs = qs.filter(match)
     if after := _aware(created_after):

@@ -62,7 +62,9 @@ def filter_appeals(qs: AppealQuerySet, params: dict[str, str], *, by_phone: bool
         qs = qs.filter(SLA_FILTERS[sla](timezone.now()))
     qs = _drill_filters(qs, params)
     if q := params.get("q", "").strip():
-        match = Q(number=q) | Q(title__icontains=q)
+        from minyi.core.pii import searchable
+
+        match = Q(number=q) | Q(title__icontains=q) if searchable(q, by_phone) else Q(number=q)
         qs = qs.filter(match | phone_q(q) if by_phone else match)
     return qs
 

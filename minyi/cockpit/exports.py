@@ -25,7 +25,7 @@ from minyi.appeals.models import AppealQuerySet
 from minyi.audit.models import SecurityKind
 from minyi.audit.services import record_security_event
 from minyi.cockpit import kpi
-from minyi.core.pii import present
+from minyi.core.pii import mask_address, mask_name, present
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,9 +47,10 @@ def appeal_rows(qs: AppealQuerySet, user: Any, *, full: bool = False) -> Iterabl
             a.get_kind_display(),
             a.status_label(),
             view.title,
-            view.submitter_name,
+            # A list export is bulk: names and doors go out in full only in the audited ?full=1 export.
+            view.submitter_name if full else mask_name(view.submitter_name),
             view.phone,
-            view.address,
+            view.address if full else mask_address(view.address),
             str(a.grid) if a.grid else "",
             a.category.name if a.category else "",
             a.department.name if a.department else "",

@@ -55,6 +55,22 @@ def mask_address(address: str) -> str:
     return _HOUSE.sub("*", address or "")
 
 
+# "陈国华先生", "王阿姨": a name before a form of address. Not every name, but the usual way a reply names a caller.
+_ADDRESSED = re.compile(r"[\u4e00-\u9fff]{1,3}(?=(先生|女士|小姐|同志|阿姨|师傅|大爷|大妈|老师))")
+_DIGITS = re.compile(r"\d{4,}")
+
+
+def mask_people_and_doors(text: str) -> str:
+    """For overseeing roles: 陈国华先生 → 某先生, 明湖路188号3幢402室 → 明湖路*号*幢*室."""
+    return mask_address(_ADDRESSED.sub("某", text or ""))
+
+
+def searchable(query: str, user_may_reveal: bool) -> bool:
+    """Whether a free-text search may run over titles for this user: not with a long run of digits for a
+    user who sees numbers masked, or searching would confirm the masked digits one guess at a time."""
+    return user_may_reveal or not _DIGITS.search(query)
+
+
 def has_pii(text: str) -> bool:
     return any(m.kind in MASKED_KINDS for m in find_pii(text or ""))
 
@@ -109,6 +125,8 @@ def present(appeal: Appeal, user: Any, *, reveal: bool = False) -> AppealView:
             has_personal_data=True,
         )
     masked = {name: mask_text(getattr(appeal, name)) for name in TEXT_FIELDS}
+    if not allowed:  # leaders, supervisors: no caller's name or door in free text either
+        masked = {name: mask_people_and_doors(value) for name, value in masked.items()}
     changed = bool(appeal.phone) or any(masked[name] != getattr(appeal, name) for name in TEXT_FIELDS)
     # Names and house numbers: in full for the roles that act on the appeal (a handler goes to the door),
     # masked for those who only oversee it (leaders, supervisors) and for anyone else.

@@ -161,3 +161,12 @@ def test_overseeing_roles_see_the_callers_name_and_door_masked(client: Client, p
     client.force_login(people["handler"])  # the department that goes to the door sees it
     page = client.get(f"/appeals/{typed.number}").content.decode()
     assert "明湖路188号3幢402室" in page
+
+
+def test_overseeing_roles_see_names_and_doors_masked_in_free_text_too(client: Client, people: dict[str, Any], typed: Appeal) -> None:
+    """Found by the independent re-probe: the content's house number and the reply's "陈国华先生" reached a leader."""
+    Appeal.objects.filter(pk=typed.pk).update(content="我住明湖路188号3幢402室，楼道堆物。", reply_text="已电话告知陈国华先生，已清理。")
+    client.force_login(people["leader"])
+    page = client.get(f"/appeals/{typed.number}").content.decode()
+    assert "188号" not in page and "陈国华" not in page
+    assert "明湖路*号*幢*室" in page and "某先生" in page

@@ -83,3 +83,23 @@ def test_leaders_exports_mask_numbers_in_titles_and_cannot_search_by_phone(peopl
     assert "路灯不亮" not in leader.get("/cockpit/export/appeals?format=csv&q=13812345678").content.decode("utf-8-sig")
     assert "路灯不亮" not in leader.get("/appeals/?q=13812345678").content.decode()
     assert "路灯不亮" in _client(people["dispatcher"]).get("/appeals/?q=13812345678").content.decode()
+
+
+def test_masked_roles_cannot_confirm_digits_by_searching_titles(people: dict[str, Any]) -> None:
+    """Found by the independent re-probe: a leader found the appeal titled with an ID number by guessing its prefix."""
+    intake(title="身份证440101199203158831办理问题", by=people["operator"])
+    leader = _client(people["leader"])
+    assert "办理问题" not in leader.get("/appeals/?q=4401011992").content.decode()
+    assert "办理问题" not in leader.get("/cockpit/export/appeals?format=csv&q=4401011992").content.decode("utf-8-sig")
+    assert "办理问题" in leader.get("/appeals/?q=办理问题").content.decode()  # words still search
+    assert "办理问题" in _client(people["operator"]).get("/appeals/?q=4401011992").content.decode()
+
+
+def test_list_exports_mask_names_and_doors_unless_full_and_logged(people: dict[str, Any]) -> None:
+    intake(by=people["operator"], submitter_name="陈国华", address="明湖路188号3幢402室")
+    body = _client(people["operator"]).get("/cockpit/export/appeals?format=csv").content.decode("utf-8-sig")
+    assert "陈国华" not in body and "188号" not in body and "陈**" in body
+    assert not SecurityEvent.objects.filter(kind=SecurityKind.EXPORT_PII).exists()
+    full = _client(people["operator"]).get("/cockpit/export/appeals?format=csv&full=1").content.decode("utf-8-sig")
+    assert "陈国华" in full and "明湖路188号3幢402室" in full
+    assert SecurityEvent.objects.filter(kind=SecurityKind.EXPORT_PII).count() == 1
