@@ -176,7 +176,7 @@ def test_page_is_for_supervisors_leaders_and_admins(story: dict[str, Appeal], pe
     assert "智能派单质量" in html and 'href="/triage/quality"' in html
     assert "6 / 8" in html and "75.0%" in html  # coverage
     assert "2 / 5" in html and "40.0%" in html and "11.8% – 76.9%" in html  # precision of the confident set
-    assert 'id="precision-alarm"' in html and "MINYI_AUTO_DISPATCH=0" in html and "自动派单应当关闭" in html  # it is still on
+    assert 'id="precision-alarm"' in html and "请系统管理员关闭自动派单" in html and "自动派单应当关闭" in html  # it is still on
     assert 'href="?days=7" aria-current="page"' in html
     client.force_login(people["leader"])
     assert client.get("/triage/quality?days=bogus").status_code == 200
