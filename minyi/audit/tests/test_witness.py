@@ -283,3 +283,32 @@ def test_a_chain_rebuilt_where_the_witness_could_not_see_is_named_by_hash(seal_w
     findings = [f for f in verify().findings if f.kind != "guard"]  # the disabled triggers are findings too
     assert [(f.kind, f.row_id, f.seal_seq) for f in findings] == [("witness", rows[-1].pk, witnessed)]
     assert "的摘要与外部见证记录的不符" in findings[0].message
+
+
+@postgres_only
+def test_outside_a_test_database_the_flush_setting_opens_nothing() -> None:
+    """Found by the independent re-probe: SET LOCAL minyi.allow_truncate = 'on' let any session empty the tables."""
+    import uuid
+
+    import psycopg
+    from django.conf import settings as django_settings
+
+    from minyi.audit import guard
+
+    params = django_settings.DATABASES["default"]
+    admin = f"postgresql://{params['USER']}@{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}/postgres"
+    name = f"minyi_guard_{uuid.uuid4().hex[:8]}"  # a production-like name: not test_…
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(admin.rsplit("/", 1)[0] + f"/{name}", autocommit=True) as conn:
+            conn.execute(guard.PG_FUNCTIONS)
+            conn.execute('CREATE TABLE "audit_securityevent" (id serial primary key)')
+            for sql in guard._pg_truncate_sql("audit_securityevent"):
+                conn.execute(sql)
+            with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="TRUNCATE refused"), conn.transaction():
+                conn.execute(f"SET LOCAL {guard.ALLOW_TRUNCATE} = 'on'")
+                conn.execute('TRUNCATE "audit_securityevent"')
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
