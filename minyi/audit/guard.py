@@ -63,7 +63,7 @@ CREATE OR REPLACE FUNCTION minyi_audit_no_truncate() RETURNS trigger LANGUAGE pl
 BEGIN
   -- Only the test runner's flush, and only in a test database (pytest-django names them test_…): any
   -- session can set the setting, so in a production database it opens nothing.
-  IF current_setting('{ALLOW_TRUNCATE}', true) = 'on' AND current_database() LIKE 'test\_%' THEN
+  IF current_setting('{ALLOW_TRUNCATE}', true) = 'on' AND current_database() LIKE 'test\\_%' THEN
     RETURN NULL;
   END IF;
   RAISE EXCEPTION '{MESSAGE}: TRUNCATE refused on %', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';

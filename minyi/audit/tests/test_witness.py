@@ -306,9 +306,13 @@ def test_outside_a_test_database_the_flush_setting_opens_nothing() -> None:
             conn.execute('CREATE TABLE "audit_securityevent" (id serial primary key)')
             for sql in guard._pg_truncate_sql("audit_securityevent"):
                 conn.execute(sql)
-            with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="TRUNCATE refused"), conn.transaction():
-                conn.execute(f"SET LOCAL {guard.ALLOW_TRUNCATE} = 'on'")
-                conn.execute('TRUNCATE "audit_securityevent"')
+            def truncate_with_the_flag() -> None:
+                with conn.transaction():
+                    conn.execute(f"SET LOCAL {guard.ALLOW_TRUNCATE} = 'on'")
+                    conn.execute('TRUNCATE "audit_securityevent"')
+
+            with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="TRUNCATE refused"):
+                truncate_with_the_flag()
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
