@@ -77,6 +77,10 @@ class Report:
         return _("审计链完整：%(parts)s，未发现改动、删除或插入。") % {"parts": "，".join(parts)}
 
 
+# Concurrent writers commit a little out of order; ten minutes is far beyond that and far short of a forgery's back-dating.
+BACKDATE_TOLERANCE = dt.timedelta(minutes=10)
+
+
 def verify(*, seal: bool = True) -> Report:
     """Seal what is final (unless ``seal=False``), then check every chain."""
     report = Report(checked_at=timezone.now())
@@ -135,6 +139,11 @@ def _verify_chain(chain: Chain, key: bytes, report: Report, witnessed: dict[int,
 
     expected, prev, count = anchor.base_seq, anchor.base_hash, 0
     width = 1 + len(chain.columns)
+    # The security log is written as things happen: a row sealed after later rows yet dated well before them was
+    # put in afterwards (found by the independent re-probe: a forged, back-dated "unlock" row was sealed and passed).
+    # Appeal timelines are left out: imports of history write old dates on purpose.
+    at_index = 1 + chain.columns.index("at") if chain.retention and "at" in chain.columns else None
+    latest = None
     for row in chains.rows(chain, model.filter(seal_seq__isnull=False).order_by("seal_seq")):
         data, (seq, row_prev, digest) = row[:width], row[width:]
         row_id, at = row[0], {**where, "id": row[0], "seq": seq}
@@ -151,6 +160,12 @@ def _verify_chain(chain: Chain, key: bytes, report: Report, witnessed: dict[int,
         if witnessed.get(seq, digest) != digest:
             message = _("%(label)s（%(table)s）第 %(id)d 行（封存序号 %(seq)d）的摘要与外部见证记录的不符：这段审计链被改写后重新封存过。")
             found.add("witness", message % at, row_id, seq)
+        if at_index is not None and isinstance(data[at_index], dt.datetime):
+            moment = data[at_index]
+            if latest is not None and moment < latest - BACKDATE_TOLERANCE:
+                message = _("%(label)s（%(table)s）第 %(id)d 行（封存序号 %(seq)d）的时间早于此前封存的行：是事后补写、倒填日期的记录。")
+                found.add("backdated", message % at, row_id, seq)
+            latest = moment if latest is None else max(latest, moment)
         prev, expected, count = digest, seq + 1, count + 1
         summary.first_seq = summary.first_seq or seq
     summary.checked, summary.last_seq = count, expected - 1

@@ -168,3 +168,21 @@ def test_postgres_refuses_the_update_and_verify_names_it_once_triggers_are_disab
     findings = verify().findings
     assert ("workflow_auditevent", "altered", row.pk, row.seal_seq) in _kinds(verify())
     assert {f.kind for f in findings} == {"guard", "altered"}
+
+
+@pytest.mark.django_db
+def test_verify_names_a_back_dated_row_slipped_into_the_security_log() -> None:
+    """Found by the independent re-probe: a forged "unlock" row dated months back was sealed and verified clean."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minyi.audit import verify as verifying
+    from minyi.audit.tests.helpers import events
+
+    events(3)
+    verifying.verify()
+    forged = SecurityEvent.objects.create(at=timezone.now() - dt.timedelta(days=200), kind="unlock", actor_label="secadmin", ip="10.1.1.1")
+    report = verifying.verify()
+    assert not report.ok
+    assert [f.kind for f in report.findings] == ["backdated"] and report.findings[0].row_id == forged.pk
