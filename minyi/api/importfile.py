@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -125,11 +126,29 @@ def decode(data: bytes, encoding: str) -> str:
 # ---- CSV -------------------------------------------------------------------------------
 
 
+_ID_LIKE = re.compile(r"[A-Za-z0-9_.:/-]{1,64}")
+
+
+def _looks_like_record(line: str, width: int) -> bool:
+    """A line that parses as ``width`` fields and starts with an id (as the file's first column does).
+
+    Real multi-line replies (政策依据、办理经过) may carry many commas; a swallowed record also starts
+    with its work-order number, which prose does not.
+    """
+    if line.count(",") < width - 1:
+        return False
+    try:
+        fields = next(csv.reader([line]))
+    except (csv.Error, StopIteration):
+        return False
+    return len(fields) == width and bool(_ID_LIKE.fullmatch(fields[0].strip()))
+
+
 def _swallowed_lines(value: str, width: int) -> int:
     """How many lines inside one field look like whole records of ``width`` columns."""
     if width < 3 or ("\n" not in value and "\r" not in value):
         return 0
-    return sum(1 for part in value.splitlines() if part.count(",") >= width - 1)
+    return sum(1 for part in value.splitlines() if _looks_like_record(part, width))
 
 
 def _csv_problems(cells: list[str], width: int) -> list[str]:

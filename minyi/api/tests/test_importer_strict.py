@@ -195,3 +195,19 @@ def test_file_size_cap_has_a_clear_message(tmp_path: Path, district: None, setti
     settings.MINYI_IMPORT_MAX_BYTES = 1024
     fatal = refused_with(path)["fatal"]
     assert "文件过大" in fatal and "MINYI_IMPORT_MAX_BYTES" in fatal
+
+
+def test_a_multi_line_reply_full_of_commas_is_not_mistaken_for_swallowed_rows(tmp_path: Path, district: None) -> None:
+    """The real 附件4 has replies quoting rules line by line, with ASCII commas; only a line that starts with an id
+    and has the header's width is a swallowed record."""
+    import csv
+
+    data = rows(3)
+    data[1][6] = "经查,现答复如下:\n一,依据《物业管理条例》第二十条,业主委员会,物业公司,街道办事处,社区居委会应当协同,\n二,已督促整改。"
+    path = tmp_path / "replies.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        writer.writerows(data)
+    report = validate(path, Mapping.load(MAPPING))
+    assert report.ok, report.summary()
