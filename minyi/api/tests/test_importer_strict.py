@@ -209,5 +209,5 @@ def test_a_multi_line_reply_full_of_commas_is_not_mistaken_for_swallowed_rows(tm
         writer = csv.writer(fh)
         writer.writerow(HEADER)
         writer.writerows(data)
-    report = validate(path, Mapping.load(MAPPING))
+    report, _ = validate(path, Mapping.load(MAPPING))
     assert report.ok, report.summary()
