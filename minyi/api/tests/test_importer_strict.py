@@ -203,7 +203,7 @@ def test_a_multi_line_reply_full_of_commas_is_not_mistaken_for_swallowed_rows(tm
     import csv
 
     data = rows(3)
-    data[1][6] = "经查,现答复如下:\n一,依据《物业管理条例》第二十条,业主委员会,物业公司,街道办事处,社区居委会应当协同,\n二,已督促整改。"
+    data[1][6] = "经查,现答复如下:\n一,依据《物业管理条例》第二十条,业主委员会,物业公司,街道办事处,社区居委会,业主,租户应当协同,\n二,已督促整改。"
     path = tmp_path / "replies.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
