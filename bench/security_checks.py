@@ -299,7 +299,10 @@ def audit_verify_clean(p: Probe) -> Result:
 @check("an export of personal data, a reveal and an attachment download each leave a security-log row")
 def audit_events(p: Probe) -> Result:
     b = _staff(p, "p-operator", client_ip="198.51.100.81")
-    b.get("/cockpit/export/appeals?format=csv")
+    masked = b.get("/cockpit/export/appeals?format=csv").text  # the everyday export: masked, so not an event
+    if "陈国华" in masked or "188号" in masked:
+        return False, "the default export carries full names or house numbers"
+    b.get("/cockpit/export/appeals?format=csv&full=1")  # with personal data: must be logged
     kinds = dict.fromkeys(["export_pii", "reveal_pii", "attachment_download"], 0)
     att = p.seed.get("attachment")
     if att:
@@ -307,6 +310,32 @@ def audit_events(p: Probe) -> Result:
     for kind in kinds:
         kinds[kind] = _count(p, f"SELECT count(*) FROM audit_securityevent WHERE kind='{kind}'")
     return all(kinds.values()), f"rows: {kinds}"
+
+
+@check("even with the flush flag a session cannot TRUNCATE the audit tables")
+def audit_truncate(p: Probe) -> Result:
+    ok, detail = p.sql("BEGIN; SET LOCAL minyi.allow_truncate = 'on'; TRUNCATE audit_securityevent CASCADE; COMMIT;")
+    p.sql("ROLLBACK")
+    return not ok, detail if not ok else "TRUNCATE went through"
+
+
+@check("`minyi audit verify` names a back-dated row slipped into the security log")
+def audit_backdated(p: Probe) -> Result:
+    inserted = p.sql(
+        "INSERT INTO audit_securityevent (at, kind, actor_label, ip, user_agent, target, outcome, details, prev_hash, row_hash) "
+        "VALUES (now() - interval '200 days', 'unlock', 'secadmin', '10.1.1.1', '', '', 'ok', '{}', '', '') RETURNING id"
+    )
+    out = p.minyi("audit", "verify")
+    row = re.findall(r"\d+", inserted[1])
+    named = bool(row) and re.search(rf"\b{row[0]}\b", out.stdout + out.stderr) is not None
+    return inserted[0] and out.returncode != 0 and named, f"verify exit {out.returncode}, names the row: {named}"
+
+
+@check("a leader cannot confirm a masked ID number by searching titles")
+def leader_search(p: Probe) -> Result:
+    b = _staff(p, "p-leader", client_ip="198.51.100.83")
+    hits = [b.get(f"/appeals/?q={ID_NUMBER[:10]}").text.count("/appeals/2026"), b.get(f"/appeals/?q={PHONE}").text.count("/appeals/2026")]
+    return hits == [0, 0], f"results for an ID prefix and a phone: {hits}"
 
 
 # ----- 5. input at the edges -----------------------------------------------------------------------------
@@ -495,6 +524,9 @@ def uploads(p: Probe) -> Result:
     _portal_upload(p, "photo.png", polyglot, "image/png", "198.51.100.140")
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     _portal_upload(p, "材料.pdf", pdf, "application/pdf", "198.51.100.141")
+    hidden = (b"%PDF-1.5\n1 0 obj << /Type /Catalog /Pages 2 0 R\n%stream\n/OpenAction 4 0 R >> endobj\n"
+              b"4 0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >>\n%endstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    _portal_upload(p, "证明.pdf", hidden, "application/pdf", "198.51.100.142")
     _ok, rows = p.sql(f"SELECT file, content_type FROM appeals_attachment ORDER BY id OFFSET {before}")
     stored = re.findall(r"'([^']+)'", rows)
     media = Path(p.env["MINYI_VAR_DIR"]) / "media"
@@ -507,10 +539,12 @@ def uploads(p: Probe) -> Result:
 # ----- 密评: personal data at rest -------------------------------------------------------------------------
 
 
-@check("phone numbers are stored encrypted (no plaintext phone in the appeal table)")
+@check("phone numbers are stored encrypted, imported ones too (no plaintext phone in the appeal table)")
 def at_rest(p: Probe) -> Result:
+    code, _out = _import(p, (HEADER + _rows(5, 20000)).encode("utf-8"), dry_run=False)
     ok, rows = p.sql("SELECT phone FROM appeals_appeal")
-    return ok and PHONE not in rows and "13700001111" not in rows, f"{rows[:80]}…"
+    plain = re.findall(r"'(1[3-9]\d{9})'", rows)
+    return code == 0 and ok and not plain, f"import exit {code}; plaintext phones: {plain[:3] or 'none'}"
 
 
 @check("`minyi audit verify` names a row altered behind the triggers' back")
