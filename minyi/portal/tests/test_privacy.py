@@ -85,3 +85,13 @@ def test_forwarded_for_from_the_client_does_not_reset_the_limit(client: Client, 
         for i in range(11)
     ]
     assert codes[:10] == [302] * 10 and codes[10] == 429
+
+
+def test_anonymous_visits_to_the_form_write_no_session_rows(client: Client, district: None) -> None:
+    """Found by the independent re-probe: every GET /portal/ saved a session row, for anyone, without limit."""
+    from django.contrib.sessions.models import Session
+
+    before = Session.objects.count()
+    for _ in range(5):
+        assert client.get("/portal/").status_code == 200
+    assert Session.objects.count() == before
