@@ -211,7 +211,7 @@ def intake_appeal(
     """Register (and, for staff, accept) a new appeal. Returns (appeal, created).
 
     Idempotency keys live in the caller's namespace: ``caller`` names it (``api:<key
-    prefix>``, ``open311:<key prefix>``, ``portal:<session digest>``); by default it is
+    prefix>``, ``open311:<key prefix>``, ``portal:<digest of the browser's CSRF secret>``); by default it is
     the acting staff user (``user:<id>``). Retrying with the same key and the same
     request returns the first appeal and creates nothing, even when two retries race;
     the same key with a different request raises ``IdempotencyConflict``.
