@@ -11,10 +11,10 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from minyi.accounts.context import current_request
 from minyi.accounts.models import PasswordProfile
 from minyi.accounts.permissions import STAFF_ROLES
 from minyi.accounts.services import check_role_separation
+from minyi.audit.middleware import current_request
 from minyi.audit.models import SecurityKind
 from minyi.audit.services import record_security_event
 from minyi.workflow.policy import Role
@@ -43,7 +43,7 @@ class ResetPasswordForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit=commit)
         PasswordProfile.objects.update_or_create(user=user, defaults={"must_change": True})
-        record_security_event(SecurityKind.PASSWORD_RESET, request=current_request.get(), target=user.get_username())
+        record_security_event(SecurityKind.PASSWORD_RESET, request=current_request(), target=user.get_username())
         return user
 
 

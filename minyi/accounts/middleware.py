@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minyi.accounts import services, sessions
-from minyi.accounts.context import current_request
 from minyi.core.roles import roles_of
 from minyi.workflow.policy import Role
 
@@ -45,11 +44,7 @@ class IdentityMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current_request.set(request)
-        try:
-            return self._gate(request) or self.get_response(request)
-        finally:
-            current_request.reset(token)
+        return self._gate(request) or self.get_response(request)
 
     def _gate(self, request: HttpRequest) -> HttpResponse | None:
         user = request.user

@@ -13,7 +13,7 @@ from django.db.models.signals import m2m_changed
 from django.http import HttpRequest
 
 from minyi.accounts import sessions
-from minyi.accounts.context import current_request
+from minyi.audit.middleware import current_request
 from minyi.audit.models import SecurityKind
 from minyi.audit.services import record_security_event
 
@@ -88,7 +88,7 @@ def on_groups_changed(sender: Any, instance: Any, action: str, reverse: bool, pk
 
 
 def _log_role_change(user: Any, verb: str, groups: list[str]) -> None:
-    request = current_request.get()
+    request = current_request()
     record_security_event(
         SecurityKind.ROLE_CHANGE,
         request=request,

@@ -34,6 +34,7 @@ from django.utils.text import slugify
 from minyi.api.models import SCOPES, ApiKey
 from minyi.audit.models import SecurityKind
 from minyi.audit.services import record_security_event
+from minyi.core.proxies import client_ip
 from minyi.directory.services import create_staff
 from minyi.workflow.policy import Role
 
@@ -179,8 +180,7 @@ def bad_keys_per_minute() -> int:
 
 
 def _address(request: HttpRequest) -> str:
-    # REMOTE_ADDR as the trusted-proxy middleware resolved it; X-Forwarded-For is the client's own word.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    return client_ip(request) or "unknown"
 
 
 def _window() -> int:

@@ -8,13 +8,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from minyi.audit.models import SecurityEvent, SecurityKind
+from minyi.core import proxies
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    """The client's address as the trusted-proxy middleware resolved it (``REMOTE_ADDR``)."""
-    if request is None:
-        return ""
-    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+    """The client's address as the trusted-proxy middleware resolved it, for the log's column."""
+    return (proxies.client_ip(request) or "")[:45] if request is not None else ""
 
 
 def record_security_event(

@@ -12,11 +12,12 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from minyi.core.proxies import client_ip
+
 
 def client_address(request: HttpRequest) -> str:
-    # minyi.core.proxies has already put the real client here when the peer is a trusted proxy;
-    # X-Forwarded-For itself is whatever the client chose to write, so it is never read here.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The real client (``minyi.core.proxies`` believes X-Forwarded-For only from trusted proxies), as a cache key."""
+    return client_ip(request) or "unknown"
 
 
 def hit(request: HttpRequest, bucket: str, *, limit: int, window_s: int) -> bool:
