@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "minyi.reports",
     "minyi.api",
     "minyi.assistant",
+    "minyi.replyqc",
     "minyi.portal",
     "minyi.desk",
     "axes",

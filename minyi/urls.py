@@ -24,6 +24,7 @@ urlpatterns = [
     path("triage/", include("minyi.triage.urls")),
     path("reports/", include("minyi.reports.urls")),
     path("assistant/", include("minyi.assistant.urls")),
+    path("replyqc/", include("minyi.replyqc.urls")),
     path("audit/", include("minyi.audit.urls")),
     path("", include("minyi.api.urls")),  # /api/v1/… and /open311/v2/…
 ]

@@ -39,7 +39,8 @@ from minyi.assistant.text import NO_SYNONYMS, SynonymMap, normalize, words
 FloatArray = npt.NDArray[np.float64]
 N_FEATURES = 1 << 20
 BLOCK = 4096
-POOL = 30
+POOL = 50
+TITLE_BOOST = 1  # the query's first line (the title) counted this many times
 K1 = 1.2
 B = 0.75
 VIEWS = ("char", "word", "bm25c", "bm25w")
@@ -195,8 +196,9 @@ def _z(s: FloatArray) -> FloatArray:
 class ReplyIndex:
     """Past replies: ``add()`` one at a time, ``search()`` with fused views and the re-ranker."""
 
-    def __init__(self, synonyms: SynonymMap = NO_SYNONYMS, weights: dict[str, float] | None = None) -> None:
+    def __init__(self, synonyms: SynonymMap = NO_SYNONYMS, weights: dict[str, float] | None = None, title_boost: int = TITLE_BOOST) -> None:
         self.synonyms = synonyms
+        self.title_boost = title_boost
         self.weights = dict(weights or WEIGHTS)
         self.char = _View(lambda t: char_grams(synonyms.fold(t)))
         self.word = _View(lambda t: words(t, synonyms))
@@ -228,6 +230,9 @@ class ReplyIndex:
             self.add(key, text)
 
     def view_scores(self, query: str) -> dict[str, FloatArray]:
+        head, _sep, body = query.strip().partition("\n")
+        if body and self.title_boost > 1:
+            query = "\n".join([head] * self.title_boost + [body])
         cc, cb = self.char.scores(self.char.counts(query))
         wc, wb = self.word.scores(self.word.counts(query))
         return {"char": cc, "word": wc, "bm25c": cb, "bm25w": wb}

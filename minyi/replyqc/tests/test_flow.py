@@ -1,0 +1,99 @@
+"""答复质检 in the loop: the handler's check, the approver's panel, the audited decision, the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from minyi.appeals.models import Appeal
+from minyi.replyqc import services
+from minyi.replyqc.models import ReplyCheck
+from minyi.workflow import services as wf
+from minyi.workflow.machine import Event, State
+from minyi.workflow.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+GOOD = "您好！您反映的明湖路路灯不亮问题已收悉。经核实，区住建局已于3月5日派人现场维修，目前路灯已恢复照明。感谢您的监督！"
+WRONG = "您好！您反映的湖滨村垃圾清运不及时问题已收悉。经核实，湖滨村垃圾中转站车辆故障，已于3月6日调配车辆清运完毕。"
+
+
+def login(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def replied(appeal_in: Callable[..., Appeal], people: dict[str, Any], reply: str) -> Appeal:
+    appeal = appeal_in(State.IN_PROGRESS)
+    return wf.perform(appeal, Event.REPLY, by=people["handler"], reply=reply)
+
+
+def test_handler_checks_a_draft_and_nothing_is_recorded(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
+    appeal = appeal_in(State.IN_PROGRESS)
+    response = login(people["handler"]).post(f"/replyqc/check/{appeal.number}", {"reply": WRONG})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "可能答非所问" in html and "湖滨村" in html
+    assert "未发现问题" in login(people["handler"]).post(f"/replyqc/check/{appeal.number}", {"reply": GOOD}).content.decode()
+    assert not ReplyCheck.objects.exists()
+
+
+def test_other_department_cannot_check(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
+    appeal = appeal_in(State.IN_PROGRESS)
+    assert login(people["other_handler"]).post(f"/replyqc/check/{appeal.number}", {"reply": GOOD}).status_code == 404
+
+
+def test_approver_sees_the_warning_and_sending_anyway_is_audited(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
+    appeal = replied(appeal_in, people, WRONG)
+    submit = ReplyCheck.objects.get(appeal=appeal, stage=ReplyCheck.Stage.SUBMIT)
+    assert submit.flagged and not submit.sent_anyway
+    assert submit.department_id == appeal.department_id
+    page = login(people["operator"]).get(f"/appeals/{appeal.number}").content.decode()
+    assert 'data-testid="replyqc-panel"' in page and "可能答非所问" in page and "湖滨村" in page
+    # the handler's own page has no approver panel
+    assert 'data-testid="replyqc-panel"' not in login(people["handler"]).get(f"/appeals/{appeal.number}").content.decode()
+    wf.perform(appeal, Event.APPROVE_REPLY, by=people["operator"])
+    check = ReplyCheck.objects.get(appeal=appeal, stage=ReplyCheck.Stage.APPROVE)
+    assert check.flagged and check.sent_anyway and check.actor_id == people["operator"].pk
+    note = AuditEvent.objects.get(appeal=appeal, event="reply_qc_override")
+    assert "可能答非所问" in note.reason and note.actor_id == people["operator"].pk
+    assert note.event_label() == "答复质检提示后仍发送"
+    assert wf.replay_state(appeal) == State.PENDING_CALLBACK
+
+
+def test_a_clean_reply_leaves_no_note(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
+    appeal = replied(appeal_in, people, GOOD)
+    wf.perform(appeal, Event.APPROVE_REPLY, by=people["operator"])
+    check = ReplyCheck.objects.get(appeal=appeal, stage=ReplyCheck.Stage.APPROVE)
+    assert not check.flagged and not check.sent_anyway
+    assert not AuditEvent.objects.filter(appeal=appeal, event="reply_qc_override").exists()
+
+
+def test_rejecting_is_recorded_but_is_not_sent_anyway(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
+    appeal = replied(appeal_in, people, WRONG)
+    wf.perform(appeal, Event.REJECT_REPLY, by=people["operator"], reason="答非所问，请重写")
+    check = ReplyCheck.objects.get(appeal=appeal, stage=ReplyCheck.Stage.REJECT)
+    assert check.flagged and not check.sent_anyway
+
+
+def test_department_figures_and_the_supervisor_board(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
+    wrong = replied(appeal_in, people, WRONG)
+    replied(appeal_in, people, GOOD)
+    wf.perform(wrong, Event.APPROVE_REPLY, by=people["operator"])
+    now = timezone.now()
+    rows = services.department_quality(now - dt.timedelta(days=1), now + dt.timedelta(minutes=1))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.submitted, row.submitted_flagged, row.approved, row.sent_anyway) == (2, 1, 1, 1)
+    assert row.flagged_share == 0.5 and row.sent_anyway_share == 1.0
+    page = login(people["supervisor"]).get("/replyqc/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "答复质量" in html and row.department in html and "50%" in html
+    assert login(people["handler"]).get("/replyqc/").status_code == 403
