@@ -131,10 +131,7 @@ class Tally:
         self.r5 += r5
         if len(self.rows[i][1]) >= LONG:
             self.l5 += r5
-        if rep is None:
-            nl = levels_of(scores, near)
-        else:
-            nl = _near_levels(scores, near, rep)
+        nl = levels_of(scores, near) if rep is None else _near_levels(scores, near, rep)
         self.n5 += fair_hit(nl, K)
 
     def line(self, label: str) -> str:

@@ -70,7 +70,7 @@ def _lcs_run(a: str, b: str) -> int:
 
 class QueryParts:
     def __init__(self, query: str) -> None:
-        head, _sep, body = query.strip().partition("\n")
+        head, _sep, _body = query.strip().partition("\n")
         self.title = _KEEP.sub("", head)[:60]
         self.text = _WS.sub("", query)
         self.title_grams = grams3(self.title)

@@ -81,7 +81,7 @@ def fit(out: Path | None = None, *, limit: int = 20000, seed: int = 0) -> dict[s
         by_cat.setdefault(r[3], []).append(i)
     X: list[list[float]] = []
     y: list[int] = []
-    for i, (title, content, reply, cat) in enumerate(rows):
+    for title, content, reply, cat in rows:
         others = [j for j in by_cat[cat] if rows[j][2] != reply] or [j for j in range(len(rows)) if rows[j][2] != reply]
         if not others:
             continue
@@ -131,10 +131,7 @@ def department_quality(start: dt.datetime, end: dt.datetime) -> list[DepartmentQ
         )
         .order_by("department__name")
     )
-    out = [
-        DepartmentQuality(r["department__name"] or "（未指定部门）", r["submitted"], r["submitted_flagged"], r["approved"], r["sent_anyway"])
-        for r in rows
-    ]
+    out = [DepartmentQuality(r["department__name"] or "（未指定部门）", r["submitted"], r["submitted_flagged"], r["approved"], r["sent_anyway"]) for r in rows]
     out.sort(key=lambda d: (-d.flagged_share, d.department))
     return out
 
