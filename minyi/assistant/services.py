@@ -51,6 +51,12 @@ def forget_indexes() -> None:
 
 
 def on_kb_change(sender: Any, **kwargs: Any) -> None:
+    if sender is PastReply and kwargs.get("created"):
+        return  # a new past reply is appended to the live index on the next search, nothing is rebuilt
+    if sender in (Card, Faq):
+        with _LOCK:
+            _CACHE.clear()
+        return
     forget_indexes()
 
 
