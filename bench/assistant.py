@@ -170,28 +170,31 @@ def baseline(rows: list[tuple[str, str]], near: list[set[int]]) -> str:
     return tally.line("baseline_hybrid")
 
 
-def evaluate(rows: list[tuple[str, str]], near: list[set[int]], folds: int, rerank: bool) -> tuple[str, ReplyIndex]:
+def evaluate(rows: list[tuple[str, str]], near: list[set[int]], folds: int) -> list[str]:
     index = ReplyIndex()
     for i, (_q, r) in enumerate(rows):
         index.add(i, r)
     queries = [q for q, _r in rows]
     X, y, qid, cand_rows = GbmReranker.training_rows(index, queries, list(range(len(rows))))
     qid_a = np.asarray(qid)
-    fused = X[:, 0]
-    pred = fused.copy()
-    if rerank:
-        rng = np.random.default_rng(0)
-        fold_of = rng.integers(0, folds, len(rows))
-        for f in range(folds):
-            test = fold_of[qid_a] == f
-            model = GbmReranker.from_rows(X[~test], y[~test], seed=f)
-            assert model is not None
-            pred[test] = model.model.predict_proba(X[test])[:, 1]
+    pred = np.zeros(len(y))
+    rng = np.random.default_rng(0)
+    fold_of = rng.integers(0, folds, len(rows))
+    for f in range(folds):
+        test = fold_of[qid_a] == f
+        model = GbmReranker.from_rows(X[~test], y[~test], seed=f)
+        assert model is not None
+        pred[test] = model.model.predict_proba(X[test])[:, 1]
+    fused = tally(index, rows, near, qid, cand_rows, X[:, 0], "reply_retrieval_fused")
+    return [fused, tally(index, rows, near, qid, cand_rows, pred, "reply_retrieval_rerank")]
+
+
+def tally(index: ReplyIndex, rows: list[tuple[str, str]], near: list[set[int]], qid: list[int], cand_rows: list[int], pred: np.ndarray, label: str) -> str:
     rep: dict[int, list[int]] = {}
     for row, g in enumerate(index.groups):
         rep.setdefault(g, []).append(row)
     sizes = np.asarray([len(rep.get(g, [g])) for g in range(len(rows))])
-    tally = Tally(rows, near)
+    t = Tally(rows, near)
     start = 0
     for i in range(len(rows)):
         end = start
@@ -200,9 +203,9 @@ def evaluate(rows: list[tuple[str, str]], near: list[set[int]], folds: int, rera
         scores = np.full(len(rows), -1e9)
         for j in range(start, end):
             scores[index.groups[cand_rows[j]]] = pred[j]
-        tally.add(i, scores, sizes, rep)
+        t.add(i, scores, sizes, rep)
         start = end
-    return tally.line("reply_retrieval_rerank" if rerank else "reply_retrieval_fused"), index
+    return t.line(label)
 
 
 def latency(rows: list[tuple[str, str]], size: int, n_queries: int) -> tuple[float, float, float]:
@@ -256,9 +259,8 @@ def main() -> None:
     print(f"data n={len(rows)} short_replies={sum(len(r) < LONG for _q, r in rows)} with_near_twin={sum(len(s) > 1 for s in near)}", flush=True)
     if not args.skip_baseline:
         print(baseline(rows, near), flush=True)
-    fused_line, _index = evaluate(rows, near, args.folds, rerank=False)
+    fused_line, line = evaluate(rows, near, args.folds)
     print(fused_line, flush=True)
-    line, _index = evaluate(rows, near, args.folds, rerank=True)
     print(line, flush=True)
     build, p50, p99 = latency(rows, args.latency_size, args.latency_queries)
     print(f"latency indexed={args.latency_size} build_s={build:.1f} p50_ms={p50:.1f} p99_ms={p99:.1f}", flush=True)

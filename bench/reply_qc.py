@@ -102,8 +102,15 @@ def main() -> None:
         same.append(rng.choice(choices))
     sim = most_similar(rows)
 
+    # The IDF a district's check uses: that of its past replies (unsupervised, no labels).
+    from minyi.assistant.replyindex import ReplyIndex
+
+    index = ReplyIndex()
+    for i, r in enumerate(rows):
+        index.add(i, r["reply"])
+
     def feats(i: int, j: int) -> list[float]:
-        return features(rows[i]["title"], rows[i]["content"], rows[j]["reply"])
+        return features(rows[i]["title"], rows[i]["content"], rows[j]["reply"], index.char_idf)
 
     n = len(rows)
     X_own = np.asarray([feats(i, i) for i in range(n)])
@@ -123,7 +130,7 @@ def main() -> None:
         tr, te = fold != f, fold == f
         X = np.vstack([X_own[tr], X_same[tr], X_sim[tr]])
         y = np.r_[np.ones(tr.sum()), np.zeros(2 * tr.sum())]
-        model = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(X, y)
+        model = LogisticRegression(C=1.0, max_iter=5000, fit_intercept=False).fit(X, y)
         coefs.append(model.coef_[0])
         f_own[te] = model.decision_function(X_own[te])
         f_same[te] = model.decision_function(X_same[te])

@@ -84,7 +84,7 @@ def char_grams(text: str) -> list[str]:
 
 
 class Reranker(Protocol):
-    def order(self, query: str, cands: list[Candidate]) -> FloatArray: ...
+    def order(self, index: ReplyIndex, query: str, cands: list[Candidate]) -> FloatArray: ...
 
 
 @dataclass
@@ -211,6 +211,14 @@ class ReplyIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def char_idf(self, gram: str) -> float:
+        """IDF of a char 2/3-gram over the indexed replies (unseen grams get the highest)."""
+        view = self.char
+        j = view.hasher.memo.get(gram)
+        if j is None:
+            j = view.hasher.memo[gram] = _hash(gram)
+        return float(math.log((1.0 + view.n) / (1.0 + view.df[j])) + 1.0)
+
     def add(self, key: int, text: str) -> int:
         return self.add_counts(key, text, self.char.counts(text), self.word.counts(text))
 
@@ -274,7 +282,7 @@ class ReplyIndex:
         cands = [c for c in self.candidates(query) if not exclude_keys or c.key not in exclude_keys]
         if not cands:
             return []
-        order = self.reranker.order(query, cands) if self.reranker is not None else np.asarray([c.fused for c in cands])
+        order = self.reranker.order(self, query, cands) if self.reranker is not None else np.asarray([c.fused for c in cands])
         best = np.argsort(-order, kind="stable")[:k]
         return [(cands[int(i)].key, float(order[int(i)])) for i in best]
 

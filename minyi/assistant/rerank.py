@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from minyi.assistant.replyindex import _hash, char_grams
+
 if TYPE_CHECKING:
     from minyi.assistant.replyindex import Candidate, ReplyIndex
 
@@ -69,28 +71,54 @@ def _lcs_run(a: str, b: str) -> int:
 
 
 class QueryParts:
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, index: ReplyIndex | None = None) -> None:
         head, _sep, _body = query.strip().partition("\n")
+        self.index = index
         self.title = _KEEP.sub("", head)[:60]
         self.text = _WS.sub("", query)
+        self.title_w: dict[str, float] = {}
+        self.query_w: dict[str, float] = {}
+        if index is not None:
+            self.title_w = self._weights(set(char_grams(head)))
+            self.query_w = self._weights(set(char_grams(query)))
         self.title_grams = grams3(self.title)
         self.grams = grams3(self.text)
         self.codes = set(_CODE.findall(query))
         self.nums = set(_NUM.findall(query))
+
+    def _weights(self, grams: set[str]) -> dict[str, float]:
+        assert self.index is not None
+        view = self.index.char
+        out = {}
+        for g in grams:
+            j = view.hasher.memo.get(g)
+            if j is None:
+                j = view.hasher.memo[g] = _hash(g)
+            out[g] = float(np.log((1.0 + view.n) / (1.0 + view.df[j])) + 1.0)
+        return out
+
+    def weighted(self, which: dict[str, float], reply_grams: set[str]) -> float:
+        total = sum(which.values())
+        return sum(w for g, w in which.items() if g in reply_grams) / total if total else 0.0
 
 
 FEATURES = (
     "fused", "z_char", "z_word", "z_bm25c", "z_bm25w", "r_char", "r_word", "r_bm25c", "r_bm25w",
     "title_in_reply", "title_run", "quote_title", "codes_shared", "codes_extra", "codes_missing",
     "nums_shared", "reply_in_query", "query_in_reply", "log_reply_len", "log_query_len", "pos",
+    "d_fused", "d_char", "d_word", "w_title", "w_query",
 )  # fmt: skip
 
 
 def pair_features(q: QueryParts, cands: Sequence[Candidate]) -> FloatArray:
     rows: list[list[float]] = []
+    top_f = max((c.fused for c in cands), default=0.0)
+    top_c = max((c.views["char"] for c in cands), default=0.0)
+    top_w = max((c.views["word"] for c in cands), default=0.0)
     for pos, c in enumerate(cands):
         reply = _WS.sub("", c.text)
         rg = grams3(reply)
+        r23 = set(char_grams(c.text)) if q.index is not None else set()
         rcodes = set(_CODE.findall(c.text))
         quotes = [grams3(_KEEP.sub("", m)) for m in _QUOTED.findall(c.text)]
         rows.append(
@@ -110,6 +138,11 @@ def pair_features(q: QueryParts, cands: Sequence[Candidate]) -> FloatArray:
                 math.log1p(len(reply)),
                 math.log1p(len(q.text)),
                 float(pos),
+                c.fused - top_f,
+                c.views["char"] - top_c,
+                c.views["word"] - top_w,
+                q.weighted(q.title_w, r23) if q.index is not None else 0.0,
+                q.weighted(q.query_w, r23) if q.index is not None else 0.0,
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
@@ -121,8 +154,8 @@ class GbmReranker:
     def __init__(self, model: Any) -> None:
         self.model = model
 
-    def order(self, query: str, cands: list[Candidate]) -> FloatArray:
-        X = pair_features(QueryParts(query), cands)
+    def order(self, index: ReplyIndex, query: str, cands: list[Candidate]) -> FloatArray:
+        X = pair_features(QueryParts(query, index), cands)
         p: FloatArray = self.model.predict_proba(X)[:, 1]
         return p
 
@@ -135,7 +168,7 @@ class GbmReranker:
         rows: list[int] = []
         for i, (query, own) in enumerate(zip(queries, own_rows, strict=True)):
             cands = index.candidates(query)
-            xs.append(pair_features(QueryParts(query), cands))
+            xs.append(pair_features(QueryParts(query, index), cands))
             g = index.groups[own]
             ys.extend(float(index.groups[c.row] == g) for c in cands)
             qid.extend([i] * len(cands))

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from minyi.assistant.replyindex import char_grams
 from minyi.triage.pii import find_pii
 
 _WS = re.compile(r"\s+")
@@ -65,11 +67,13 @@ RELEVANCE_WARN = 0.5
 FEATURES = (
     "title_in_reply", "title_run", "quote_title", "word_overlap", "char_cos", "codes_shared", "codes_extra",
     "places_shared", "places_extra", "nums_shared", "reply_in_appeal", "appeal_in_reply", "log_reply_len",
-    "log_content_len", "boiler_share", "bias",
+    "log_content_len", "boiler_share", "w_title", "w_appeal", "w_reply", "tfidf_cos", "rare_shared", "rare_extra",
+    "bias",
 )  # fmt: skip
 # Hand-set default (used until the district's own archive has been fitted): each weight says how
 # much one unit of the feature moves the log-odds that the reply answers this appeal.
-DEFAULT_WEIGHTS = (3.0, 2.0, 1.5, 3.0, 4.0, 0.6, -0.8, 0.5, -0.5, 0.2, 1.0, 1.0, 0.0, 0.0, 0.0, -3.0)
+DEFAULT_WEIGHTS = (3.0, 2.0, 1.5, 3.0, 4.0, 0.6, -0.8, 0.5, -0.5, 0.2, 1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 1.0, 3.0, 0.5, -2.0, -5.0)
+IdfFn = Callable[[str], float]
 
 
 @dataclass
@@ -145,7 +149,37 @@ def substance(reply: str) -> str:
     return _KEEP.sub("", _BOILER.sub("", squash(reply)))
 
 
-def features(title: str, content: str, reply: str) -> list[float]:
+def _uniform(_gram: str) -> float:
+    return 1.0
+
+
+def _idf_features(title: str, appeal: str, reply: str, idf: IdfFn) -> list[float]:
+    """IDF-weighted overlaps of char 2–3-grams (the IDF of the district's past replies, when known)."""
+    tc, ac, rc = Counter(char_grams(title)), Counter(char_grams(appeal)), Counter(char_grams(reply))
+    w = {g: idf(g) for g in set(ac) | set(rc) | set(tc)}
+
+    def share(src: Counter[str], other: Counter[str]) -> float:
+        total = sum(w[g] for g in src)
+        return sum(w[g] for g in src if g in other) / total if total else 0.0
+
+    va = {g: (1 + math.log(c)) * w[g] for g, c in ac.items()}
+    vr = {g: (1 + math.log(c)) * w[g] for g, c in rc.items()}
+    na, nr = math.sqrt(sum(v * v for v in va.values())), math.sqrt(sum(v * v for v in vr.values()))
+    cos = sum(v * vr[g] for g, v in va.items() if g in vr) / (na * nr) if na and nr else 0.0
+    top = max(w.values(), default=1.0)
+    rare = {g for g in w if w[g] >= 0.7 * top}
+    rare_reply = [g for g in rc if g in rare]
+    return [
+        share(tc, rc),
+        share(ac, rc),
+        share(rc, ac),
+        cos,
+        min(sum(w[g] for g in rare_reply if g in ac) / (20 * top), 3.0),
+        sum(1 for g in rare_reply if g not in ac) / len(rare_reply) if rare_reply else 0.0,
+    ]
+
+
+def features(title: str, content: str, reply: str, idf: IdfFn | None = None) -> list[float]:
     title_s, content_s, reply_s = _KEEP.sub("", squash(title)), squash(content), squash(reply)
     appeal = squash(title) + content_s
     tg, ag, rg = grams(title_s), grams(appeal), grams(reply_s)
@@ -172,6 +206,7 @@ def features(title: str, content: str, reply: str) -> list[float]:
         math.log1p(len(reply_s)),
         math.log1p(len(content_s)),
         1.0 - len(sub) / max(len(_KEEP.sub("", reply_s)), 1),
+        *_idf_features(title, squash(title) + " " + content, _USER.sub(" ", reply), idf or _uniform),
         1.0,
     ]
 
@@ -213,9 +248,10 @@ def check_reply(
     *,
     citizen_numbers: Iterable[str] = (),
     weights: Sequence[float] = DEFAULT_WEIGHTS,
+    idf: IdfFn | None = None,
 ) -> QcResult:
     reply = reply or ""
-    x = features(title, content, reply)
+    x = features(title, content, reply, idf)
     rel = relevance(x, weights)
     comp, missing = completeness(reply)
     result = QcResult(relevance=rel, completeness=comp, missing=missing)
