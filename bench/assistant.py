@@ -32,7 +32,6 @@ import random  # noqa: E402
 import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -208,6 +207,17 @@ def tally(index: ReplyIndex, rows: list[tuple[str, str]], near: list[set[int]], 
     return t.line(label)
 
 
+def _arrays(counts: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    return np.fromiter(counts, dtype=np.int64, count=len(counts)), np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+
+
+def _combine(parts: list[tuple[np.ndarray, np.ndarray]]) -> dict[int, int]:
+    cols = np.concatenate([c for c, _n in parts])
+    counts = np.concatenate([n for _c, n in parts])
+    uniq, inv = np.unique(cols, return_inverse=True)
+    return dict(zip(uniq.tolist(), np.bincount(inv, weights=counts).astype(np.int64).tolist(), strict=True))
+
+
 def latency(rows: list[tuple[str, str]], size: int, n_queries: int) -> tuple[float, float, float]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -217,21 +227,13 @@ def latency(rows: list[tuple[str, str]], size: int, n_queries: int) -> tuple[flo
     queries = [q for q, _r in rows]
     index.reranker = GbmReranker.fit(index, queries, list(range(len(rows))))
     t0 = time.perf_counter()
-    memo_c: dict[str, Counter[int]] = {}
-    memo_w: dict[str, Counter[int]] = {}
     rng = random.Random(2)
-    pool = [s for _q, r in rows for s in sentences(r)]
+    pool = sorted({s for _q, r in rows for s in sentences(r)})
+    # Each sentence is tokenised once; a synthetic reply sums its sentences' hashed counts.
+    memo = [tuple(_arrays(view.counts(p)) for view in (index.char, index.word)) for p in pool]
     for n in range(len(rows), size):
-        parts = [rng.choice(pool) for _ in range(rng.randint(3, 9))]
-        cc: Counter[int] = Counter()
-        wc: Counter[int] = Counter()
-        for p in parts:
-            if p not in memo_c:
-                memo_c[p] = Counter(index.char.counts(p))
-                memo_w[p] = Counter(index.word.counts(p))
-            cc.update(memo_c[p])
-            wc.update(memo_w[p])
-        index.add_counts(n, "".join(parts), dict(cc), dict(wc))
+        parts = [rng.randrange(len(pool)) for _ in range(rng.randint(3, 9))]
+        index.add_counts(n, "".join(pool[p] for p in parts), _combine([memo[p][0] for p in parts]), _combine([memo[p][1] for p in parts]))
     build = time.perf_counter() - t0
     rng2 = random.Random(3)
     sample = rng2.sample(queries, min(n_queries, len(queries)))

@@ -38,14 +38,17 @@ from minyi.assistant.text import NO_SYNONYMS, SynonymMap, normalize, words
 
 FloatArray = npt.NDArray[np.float64]
 N_FEATURES = 1 << 20
-BLOCK = 4096
+BLOCK = 2048
 POOL = 50
 TITLE_BOOST = 1  # the query's first line (the title) counted this many times
 K1 = 1.2
 B = 0.75
-VIEWS = ("char", "word", "bm25c", "bm25w")
-# Fusion weights, chosen on the benchmark's first fold and then fixed (docs/assistant.md).
-WEIGHTS = {"char": 1.0, "word": 0.6, "bm25c": 0.3, "bm25w": 0.3}
+MERGE = 4  # this many sealed blocks of one size are merged into one (few, large blocks; log-many merges per row)
+VIEWS = ("char", "word", "bm25w")
+# Fusion weights, fixed by hand (docs/assistant.md); BM25 over char grams was dropped: it cost as
+# much memory as the char view and did not move recall (docs/benchmarks.md).
+WEIGHTS = {"char": 1.0, "word": 0.6, "bm25w": 0.3}
+Block = tuple[sparse.csc_matrix, sparse.csc_matrix | None]
 
 _KEEP = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
 
@@ -98,18 +101,19 @@ class Candidate:
 
 
 class _View:
-    """One token view: append-only blocks of sublinear tf and BM25-saturated tf."""
+    """One token view: append-only blocks of sublinear tf (and BM25-saturated tf when ``bm25``)."""
 
-    def __init__(self, tokenize: Callable[[str], list[str]]) -> None:
+    def __init__(self, tokenize: Callable[[str], list[str]], bm25: bool = True) -> None:
         self.tokenize = tokenize
+        self.bm25 = bm25
         self.hasher = _Hasher()
         self.df = np.zeros(N_FEATURES, dtype=np.float64)
         self.n = 0
         self.total_len = 0.0
-        self.sealed: list[tuple[sparse.csc_matrix, sparse.csc_matrix]] = []
+        self.sealed: list[Block] = []
         self.norms: list[float] = []
         self._open: list[dict[int, int]] = []
-        self._open_cache: tuple[sparse.csc_matrix, sparse.csc_matrix] | None = None
+        self._open_cache: Block | None = None
 
     def counts(self, text: str) -> dict[int, int]:
         return self.hasher(self.tokenize(text))
@@ -137,8 +141,17 @@ class _View:
         if len(self._open) >= BLOCK:
             self.sealed.append(self._build(self._open, len(self.norms) - len(self._open)))
             self._open = []
+            self._merge()
 
-    def _build(self, rows: list[dict[int, int]], start: int) -> tuple[sparse.csc_matrix, sparse.csc_matrix]:
+    def _merge(self) -> None:
+        """Merge the last ``MERGE`` sealed blocks when they have the same size (sealed rows are never recomputed)."""
+        while len(self.sealed) >= MERGE and len({b[0].shape[0] for b in self.sealed[-MERGE:]}) == 1:
+            tail = self.sealed[-MERGE:]
+            sub = sparse.vstack([b[0] for b in tail], format="csc")
+            sat = sparse.vstack([b[1] for b in tail], format="csc") if self.bm25 else None
+            self.sealed[-MERGE:] = [(sub, sat)]
+
+    def _build(self, rows: list[dict[int, int]], start: int) -> Block:
         indptr = [0]
         idx: list[int] = []
         vals: list[int] = []
@@ -154,10 +167,12 @@ class _View:
         row_of = np.repeat(np.arange(len(rows)), np.diff(indptr))
         norms = np.asarray(self.norms[start : start + len(rows)], dtype=np.float64)
         sub = sparse.csr_matrix(((1.0 + np.log(tf)) / norms[row_of], idx, indptr), shape=shape, dtype=np.float32)
+        if not self.bm25:
+            return sub.tocsc(), None
         sat = sparse.csr_matrix((tf * (K1 + 1) / (tf + k[row_of]), idx, indptr), shape=shape, dtype=np.float32)
         return sub.tocsc(), sat.tocsc()
 
-    def blocks(self) -> list[tuple[sparse.csc_matrix, sparse.csc_matrix]]:
+    def blocks(self) -> list[Block]:
         if not self._open:
             return self.sealed
         if self._open_cache is None:
@@ -183,8 +198,9 @@ class _View:
         bm_parts: list[FloatArray] = []
         for sub, sat in self.blocks():
             cos_parts.append(np.asarray(sub[:, cols] @ cos_w, dtype=np.float64).ravel())
-            bm_parts.append(np.asarray(sat[:, cols] @ bm_w, dtype=np.float64).ravel())
-        return np.concatenate(cos_parts), np.concatenate(bm_parts)
+            if sat is not None:
+                bm_parts.append(np.asarray(sat[:, cols] @ bm_w, dtype=np.float64).ravel())
+        return np.concatenate(cos_parts), np.concatenate(bm_parts) if bm_parts else np.zeros(self.n)
 
 
 def _z(s: FloatArray) -> FloatArray:
@@ -200,7 +216,7 @@ class ReplyIndex:
         self.synonyms = synonyms
         self.title_boost = title_boost
         self.weights = dict(weights or WEIGHTS)
-        self.char = _View(lambda t: char_grams(synonyms.fold(t)))
+        self.char = _View(lambda t: char_grams(synonyms.fold(t)), bm25=False)
         self.word = _View(lambda t: words(t, synonyms))
         self.keys: list[int] = []
         self.texts: list[str] = []
@@ -241,9 +257,9 @@ class ReplyIndex:
         head, _sep, body = query.strip().partition("\n")
         if body and self.title_boost > 1:
             query = "\n".join([head] * self.title_boost + [body])
-        cc, cb = self.char.scores(self.char.counts(query))
+        cc, _none = self.char.scores(self.char.counts(query))
         wc, wb = self.word.scores(self.word.counts(query))
-        return {"char": cc, "word": wc, "bm25c": cb, "bm25w": wb}
+        return {"char": cc, "word": wc, "bm25w": wb}
 
     def fused(self, views: dict[str, FloatArray]) -> FloatArray:
         total = np.zeros(len(self))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from minyi.assistant.replyindex import _hash, char_grams
+from minyi.assistant.replyindex import VIEWS, _hash, char_grams
 
 if TYPE_CHECKING:
     from minyi.assistant.replyindex import Candidate, ReplyIndex
@@ -103,7 +103,7 @@ class QueryParts:
 
 
 FEATURES = (
-    "fused", "z_char", "z_word", "z_bm25c", "z_bm25w", "r_char", "r_word", "r_bm25c", "r_bm25w",
+    "fused", "z_char", "z_word", "z_bm25w", "r_char", "r_word", "r_bm25w",
     "title_in_reply", "title_run", "quote_title", "codes_shared", "codes_extra", "codes_missing",
     "nums_shared", "reply_in_query", "query_in_reply", "log_reply_len", "log_query_len", "pos",
     "d_fused", "d_char", "d_word", "w_title", "w_query",
@@ -124,8 +124,8 @@ def pair_features(q: QueryParts, cands: Sequence[Candidate]) -> FloatArray:
         rows.append(
             [
                 c.fused,
-                *(c.views[n] for n in ("char", "word", "bm25c", "bm25w")),
-                *(float(c.ranks.get(n, pos)) for n in ("char", "word", "bm25c", "bm25w")),
+                *(c.views[n] for n in VIEWS),
+                *(float(c.ranks.get(n, pos)) for n in VIEWS),
                 _contain(q.title_grams, rg),
                 _lcs_run(q.title, reply) / max(len(q.title), 1),
                 max((_jaccard(q.title_grams, g) for g in quotes), default=0.0),

@@ -276,6 +276,12 @@ def past_reply_index() -> ReplyIndex:
         return index
 
 
+def past_reply_idf(min_size: int = 50) -> Callable[[str], float] | None:
+    """The char-gram IDF of the past replies, if the live index is already built (never builds it)."""
+    index = _PAST.index
+    return index.char_idf if index is not None and len(index) >= min_size else None
+
+
 def is_staff_user(user: Any) -> bool:
     return bool(roles_of(user)) or bool(getattr(user, "is_staff", False))
 

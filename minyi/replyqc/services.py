@@ -55,8 +55,14 @@ def weights() -> tuple[float, ...]:
 
 
 def check_appeal(appeal: Appeal, reply: str) -> QcResult:
-    """Check ``reply`` against the appeal (read-only; nothing is recorded)."""
-    return check_reply(appeal.title, appeal.content, reply, citizen_numbers=[appeal.phone or ""], weights=weights())
+    """Check ``reply`` against the appeal (read-only; nothing is recorded).
+
+    Gram overlaps are weighted by the IDF of the district's past replies once 小惠's past-replies
+    index is up in this process; until then every gram weighs the same.
+    """
+    from minyi.assistant.services import past_reply_idf
+
+    return check_reply(appeal.title, appeal.content, reply, citizen_numbers=[appeal.phone or ""], weights=weights(), idf=past_reply_idf())
 
 
 def fit(out: Path | None = None, *, limit: int = 20000, seed: int = 0) -> dict[str, Any]:
@@ -75,6 +81,10 @@ def fit(out: Path | None = None, *, limit: int = 20000, seed: int = 0) -> dict[s
     )
     if len(rows) < MIN_FIT:
         raise ValueError(f"已答复的诉求只有 {len(rows)} 件，至少需要 {MIN_FIT} 件才能训练答复质检模型。")
+    from minyi.assistant.services import past_reply_idf, past_reply_index
+
+    past_reply_index()  # the IDF the check will use
+    idf = past_reply_idf()
     rng = random.Random(seed)
     by_cat: dict[Any, list[int]] = {}
     for i, r in enumerate(rows):
@@ -85,9 +95,9 @@ def fit(out: Path | None = None, *, limit: int = 20000, seed: int = 0) -> dict[s
         others = [j for j in by_cat[cat] if rows[j][2] != reply] or [j for j in range(len(rows)) if rows[j][2] != reply]
         if not others:
             continue
-        X.append(features(title, content, reply))
+        X.append(features(title, content, reply, idf))
         y.append(1)
-        X.append(features(title, content, rows[rng.choice(others)][2]))
+        X.append(features(title, content, rows[rng.choice(others)][2], idf))
         y.append(0)
     model = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(X, y)
     data = {"weights": dict(zip(FEATURES, (round(float(v), 4) for v in model.coef_[0]), strict=True)), "pairs": len(y)}

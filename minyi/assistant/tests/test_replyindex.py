@@ -49,21 +49,24 @@ def test_finds_the_own_reply_and_collapses_identical_replies() -> None:
     assert len({1000, 1001} & set(keys)) == 1  # one of the two identical replies, not both
 
 
-def test_adding_appends_and_never_rebuilds_sealed_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_adding_appends_and_never_retokenises(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(replyindex, "BLOCK", 4)
     index = ReplyIndex()
     pairs = archive()
+    calls: list[str] = []
+    tokenize = index.char.tokenize
+    index.char.tokenize = lambda t: calls.append(t) or tokenize(t)  # type: ignore[func-returns-value]
     for i, (_a, reply) in enumerate(pairs[:20]):
         index.add(i, reply)
-    sealed = list(index.char.sealed)
-    assert len(sealed) == 5
     for i, (_a, reply) in enumerate(pairs[20:], start=20):
         index.add(i, reply)
-    assert index.char.sealed[:5] == sealed  # the same matrices: appended to, not rebuilt
-    assert len(index) == len(pairs)
-    # A reply in a sealed block and one in the open block are both found.
-    assert index.search(pairs[2][0], k=1)[0][0] == 2
-    assert index.search(pairs[-1][0], k=1)[0][0] == len(pairs) - 1
+    assert len(calls) == len(pairs)  # each reply tokenised once, when added
+    sizes = [b[0].shape[0] for b in index.char.sealed]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] == 16  # four blocks of 4 merged into one of 16
+    assert sum(sizes) + len(index.char._open) == len(pairs) == len(index)
+    # A reply in a merged block, one in a small block and one in the open block are all found.
+    for target in (2, 17, len(pairs) - 1):
+        assert index.search(pairs[target][0], k=1)[0][0] == target
 
 
 def test_reranker_is_fitted_on_the_archive_and_ranks_the_own_reply_first(monkeypatch: pytest.MonkeyPatch) -> None:

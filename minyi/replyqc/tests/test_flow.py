@@ -97,3 +97,24 @@ def test_department_figures_and_the_supervisor_board(appeal_in: Callable[..., Ap
     html = page.content.decode()
     assert "答复质量" in html and row.department in html and "50%" in html
     assert login(people["handler"]).get("/replyqc/").status_code == 403
+
+
+def test_fit_on_the_archive_writes_weights_the_check_then_uses(
+    appeal_in: Callable[..., Appeal], settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MINYI_REPLYQC_MODEL = str(tmp_path / "replyqc.json")
+    monkeypatch.setattr(services, "MIN_FIT", 20)
+    with pytest.raises(ValueError, match="至少需要"):
+        services.fit()
+    places = ["明湖路", "湖滨村", "东门街", "西园小区", "南塘社区", "北苑大道", "青石桥", "柳岸花园"]
+    topics = [("路灯不亮", "路灯已修复"), ("垃圾清运不及时", "已每日清运两次"), ("夜间施工噪音", "已停止夜间施工"), ("下水道堵塞", "已疏通管道")]
+    for place in places:
+        for topic, done in topics:
+            a = appeal_in(State.PENDING_CALLBACK)
+            Appeal.objects.filter(pk=a.pk).update(title=f"{place}{topic}", content=f"{place}附近{topic}，请尽快处理。", reply_text=f"经核实，{place}{done}。")
+    data = services.fit()
+    assert data["pairs"] >= 2 * 32
+    assert set(data["weights"]) == set(services.FEATURES)
+    assert services.weights() != services.DEFAULT_WEIGHTS
+    appeal = Appeal.objects.get(title="明湖路路灯不亮")
+    assert services.check_appeal(appeal, "经核实，明湖路路灯已修复。").relevance > services.check_appeal(appeal, "经核实，湖滨村已疏通管道。").relevance
