@@ -39,7 +39,8 @@ from minyi.assistant.text import NO_SYNONYMS, SynonymMap, normalize, words
 FloatArray = npt.NDArray[np.float64]
 N_FEATURES = 1 << 20
 BLOCK = 2048
-POOL = 50
+POOL = 30
+MAX_QUERY_TERMS = 64  # per view: a query is scored on its 64 heaviest terms (tf·idf)
 TITLE_BOOST = 1  # the query's first line (the title) counted this many times
 K1 = 1.2
 B = 0.75
@@ -191,6 +192,9 @@ class _View:
             return np.zeros(self.n), np.zeros(self.n)
         idf = self.idf(cols)
         qw = qtf * idf
+        if len(cols) > MAX_QUERY_TERMS:  # the rarest terms decide; frequent ones cost the most (long postings)
+            keep_top = np.argpartition(-qw, MAX_QUERY_TERMS - 1)[:MAX_QUERY_TERMS]
+            cols, qtf, idf, qw = cols[keep_top], qtf[keep_top], idf[keep_top], qw[keep_top]
         qw /= np.sqrt((qw * qw).sum()) or 1.0
         cos_w = (qw * idf).astype(np.float32)
         bm_w = (qtf * self.bm25_idf(cols)).astype(np.float32)
