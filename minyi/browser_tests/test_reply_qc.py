@@ -53,5 +53,5 @@ def test_pasted_reply_of_another_appeal_is_flagged_for_the_approver(browser: Any
     page.locator("summary", has_text="审核通过").first.click()
     page.get_by_role("button", name="确认审核通过").click()
     page.wait_for_load_state()
-    assert "答复质检提示后仍发送" in page.locator(".timeline").inner_text()
+    assert "审核人确认仍予发送" in page.locator(".timeline").inner_text()  # the decision, on the approval's own row
     page.close()

@@ -12,3 +12,5 @@ class ReplyQcConfig(AppConfig):
 
         if hooks.on_transition not in wf.AFTER_TRANSITION:
             wf.AFTER_TRANSITION.append(hooks.on_transition)
+        if hooks.audit_note not in wf.AUDIT_NOTES:
+            wf.AUDIT_NOTES.append(hooks.audit_note)

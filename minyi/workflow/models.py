@@ -30,7 +30,6 @@ NOTE_LABELS: dict[str, str] = {
     "callback_overdue": gettext_noop("回访超期提醒"),
     "priority_raised": gettext_noop("提高紧急程度"),
     "reply_publicity": gettext_noop("答复公开设置"),
-    "reply_qc_override": gettext_noop("答复质检提示后仍发送"),
 }
 
 

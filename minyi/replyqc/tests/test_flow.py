@@ -61,9 +61,10 @@ def test_approver_sees_the_warning_and_sending_anyway_is_audited(appeal_in: Call
     wf.perform(appeal, Event.APPROVE_REPLY, by=people["operator"])
     check = ReplyCheck.objects.get(appeal=appeal, stage=ReplyCheck.Stage.APPROVE)
     assert check.flagged and check.sent_anyway and check.actor_id == people["operator"].pk
-    note = AuditEvent.objects.get(appeal=appeal, event="reply_qc_override")
-    assert "可能答非所问" in note.reason and note.actor_id == people["operator"].pk
-    assert note.event_label() == "答复质检提示后仍发送"
+    approval = AuditEvent.objects.get(appeal=appeal, event=Event.APPROVE_REPLY)  # the one audit row of the action
+    assert "可能答非所问" in approval.reason and "仍予发送" in approval.reason
+    assert approval.actor_id == people["operator"].pk
+    assert "off_topic" in approval.payload["reply_qc"]["warnings"]
     assert wf.replay_state(appeal) == State.PENDING_CALLBACK
 
 
@@ -72,7 +73,7 @@ def test_a_clean_reply_leaves_no_note(appeal_in: Callable[..., Appeal], people: 
     wf.perform(appeal, Event.APPROVE_REPLY, by=people["operator"])
     check = ReplyCheck.objects.get(appeal=appeal, stage=ReplyCheck.Stage.APPROVE)
     assert not check.flagged and not check.sent_anyway
-    assert not AuditEvent.objects.filter(appeal=appeal, event="reply_qc_override").exists()
+    assert "答复质检" not in AuditEvent.objects.get(appeal=appeal, event=Event.APPROVE_REPLY).reason
 
 
 def test_rejecting_is_recorded_but_is_not_sent_anyway(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
