@@ -19,3 +19,12 @@ def reply_qc_panel(appeal: Any, actions: Any = None) -> dict[str, Any]:
     if appeal.status != State.REPLIED or not appeal.reply_text or not may_approve:
         return {"show": False}
     return {"show": True, "result": services.check_appeal(appeal, appeal.reply_text)}
+
+
+@register.inclusion_tag("replyqc/_quality_table.html")
+def reply_quality_table(start: Any, end: Any) -> dict[str, Any]:
+    """答复质量 per department for [start, end): one line to put in the cockpit or a bulletin.
+
+    ``{% load replyqc %}{% reply_quality_table period_start period_end %}``
+    """
+    return services.quality_context(start, end)

@@ -119,3 +119,19 @@ def test_fit_on_the_archive_writes_weights_the_check_then_uses(
     assert services.weights() != services.DEFAULT_WEIGHTS
     appeal = Appeal.objects.get(title="明湖路路灯不亮")
     assert services.check_appeal(appeal, "经核实，明湖路路灯已修复。").relevance > services.check_appeal(appeal, "经核实，湖滨村已疏通管道。").relevance
+
+
+def test_quality_table_tag_for_the_cockpit_and_bulletins(appeal_in: Callable[..., Appeal], people: dict[str, Any]) -> None:
+    from django.template import Context, Template
+
+    appeal = replied(appeal_in, people, WRONG)
+    wf.perform(appeal, Event.APPROVE_REPLY, by=people["operator"])
+    now = timezone.now()
+    html = Template("{% load replyqc %}{% reply_quality_table start end %}").render(
+        Context({"start": now - dt.timedelta(days=7), "end": now + dt.timedelta(minutes=1)})
+    )
+    assert "答复质量" in html and "100%" in html  # one reply, flagged, sent anyway
+    empty = Template("{% load replyqc %}{% reply_quality_table start end %}").render(
+        Context({"start": now - dt.timedelta(days=70), "end": now - dt.timedelta(days=60)})
+    )
+    assert "这段时间没有答复质检记录" in empty
