@@ -1,26 +1,26 @@
 """The past-replies index: fused lexical views, a learned re-ranker, and append-only storage.
 
 Pure code (numpy, scipy, scikit-learn, jieba; no Django), so the benchmark and the tests use
-exactly what the assistant serves. Four views score every indexed reply against a query
-(the appeal's title and body):
+exactly what the assistant serves. Three views score every indexed reply against a query
+(the appeal's title, a line break, its body):
 
 * ``char``: TF-IDF cosine over character 2- and 3-grams (sublinear tf);
 * ``word``: TF-IDF cosine over jieba words;
-* ``bm25c`` / ``bm25w``: Okapi BM25 over the same tokens, with the query's terms weighted by
-  their (sublinear) frequency rather than counted once.
+* ``bm25w``: Okapi BM25 over the jieba words, with the query's terms weighted by their
+  (sublinear) frequency rather than counted once.
 
-Each view's scores are turned into z-scores over the whole archive and summed with fixed
-weights. The best ``POOL`` distinct replies then go to the re-ranker (``rerank.py``), when one
-has been fitted, which orders them on the view scores and a few cheap features of the pair.
+A query is scored on its ``MAX_QUERY_TERMS`` heaviest terms per view. Each view's scores are
+turned into z-scores over the whole archive and summed with fixed weights. The best ``POOL``
+distinct replies then go to the re-ranker (``rerank.py``), when one has been fitted, which
+orders them on the view scores and a few cheap features of the pair.
 
 **Incremental.** Tokens are hashed into a fixed space (``2**20`` buckets), so the vocabulary
 never changes. Rows are appended to a small open block; a full block is sealed as a column-
-compressed matrix and never touched again. Document frequencies are a running count, the IDF
-is read from it at query time; a row's length normalisation uses the figures known when it was
-added (they settle quickly as the archive grows; ``compact()`` recomputes them if wanted).
-Adding a reply is one tokenisation and one row: nothing is rebuilt.
+compressed matrix, and sealed blocks of equal size are merged (``MERGE`` into one) so a large
+archive is a few large blocks. No row is ever tokenised or weighted again. Document frequencies
+are a running count and the IDF is read from it at query time; a row's length normalisation uses
+the figures known when it was added (they settle quickly as the archive grows).
 """
-
 from __future__ import annotations
 
 import hashlib
