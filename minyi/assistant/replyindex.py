@@ -21,6 +21,7 @@ archive is a few large blocks. No row is ever tokenised or weighted again. Docum
 are a running count and the IDF is read from it at query time; a row's length normalisation uses
 the figures known when it was added (they settle quickly as the archive grows).
 """
+
 from __future__ import annotations
 
 import hashlib
