@@ -107,7 +107,7 @@ def name_topic(members: Sequence[Doc], keywords: Sequence[str], places: Sequence
         theme = next((t for t in (_short_title(d.title) for d in members[:5]) if len(t) >= 4), "")
     if not theme:
         theme = "、".join(keywords[:3])
-    place = places[0][0] if places and places[0][1] * 2 >= size else ""
+    place = places[0][0] if places and places[0][1] * 2 > size else ""
     name = theme if not place or place in theme else f"{place}{theme}"
     return name, theme
 
