@@ -15,7 +15,7 @@
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
 | MINYI_TRIAGE_SUGGEST_MODE | async | async: AI suggestions as an outbox job run after commit; sync: inside the intake call (tests) |
 | MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |
-| MINYI_JOBS_PERIODIC | 1 if inline, else 0 | the inline worker fires the periodic work (SLA sweep, cockpit rollups every minute, hot topics hourly); with Celery, `minyi beat` does |
+| MINYI_JOBS_PERIODIC | 1 if inline, else 0 | the inline worker fires periodic work (SLA sweep, rollups, hot topics); with Celery, `minyi beat` does |
 | MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
 | MINYI_AUDIT_KEY / MINYI_AUDIT_KEY_FILE | derived from the secret in debug | HMAC-SM3 key of the audit hash chains; required outside debug |
