@@ -24,7 +24,7 @@ from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.core.pii import AppealView, mask_text, present
 from minyi.core.roles import department_ids_of, may_reveal_pii, roles_of
 from minyi.desk import templates as reply_templates
-from minyi.directory.models import Channel
+from minyi.directory.models import Category, Channel, Department
 from minyi.workflow import machine
 from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State, TransitionError
 from minyi.workflow.policy import RAISES_PRIORITY, may
@@ -67,6 +67,9 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "statuses": [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW],
             "channels": Channel.objects.all(),
             "kinds": Kind.choices,
+            # Units and categories for the filters: the top two levels (a unit's filter takes its whole subtree).
+            "units": Department.objects.filter(active=True, parent__parent__isnull=True).exclude(parent__isnull=True).order_by("kind", "code"),
+            "categories": Category.objects.filter(active=True, level__lte=2).select_related("parent").order_by("code"),
             "can_export_full": may_reveal_pii(request.user),
         },
     )
