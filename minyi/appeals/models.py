@@ -51,6 +51,15 @@ class Satisfaction(models.IntegerChoices):
     VERY_SATISFIED = 5, _("非常满意")
 
 
+class CallbackMethod(models.TextChoices):
+    """How the 回访 reached the citizen; kept in the callback's audit row (``payload.callback_method``)."""
+
+    PHONE = "phone", _("电话回访")
+    SMS = "sms", _("短信回访")
+    VISIT = "visit", _("上门回访")
+    ONLINE = "online", _("群众网上评价")
+
+
 STATUS_CHOICES = [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW]
 
 

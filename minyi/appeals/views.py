@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from minyi.appeals import attachments, services
 from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
-from minyi.appeals.models import Appeal, Kind, Priority
+from minyi.appeals.models import Appeal, CallbackMethod, Kind, Priority
 from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.core.pii import AppealView, mask_text, present
 from minyi.core.roles import department_ids_of, may_reveal_pii, roles_of
@@ -176,6 +176,7 @@ def _detail_context(
     return {
         "raise_priority": _raise_priority_form(appeal, request.user, failed_raise),
         "priorities": Priority.choices,  # names the levels of 提高紧急程度 rows on the timeline
+        "callback_methods": CallbackMethod.choices,  # 电话/短信/上门 on 回访 rows
         **_display(appeal, request.user, shown),
         "timeline": timeline,
         "actions": forms,
@@ -280,7 +281,9 @@ def _raised_message(before: Appeal, after: Appeal) -> str:
 def _run(appeal: Appeal, action: str, data: dict[str, Any], user: Any) -> Appeal:
     reason = data.get("reason", "")
     if action == "callback":
-        return services.record_callback(appeal, satisfaction=data["satisfaction"], resolved=data["resolved"], comment=data.get("comment", ""), by=user)
+        return services.record_callback(
+            appeal, satisfaction=data["satisfaction"], resolved=data["resolved"], comment=data.get("comment", ""), method=data["method"], by=user
+        )
     if action == Event.MERGE:
         target = visible_to(user).filter(number=data["merge_into"].strip()).first()
         if target is None:
