@@ -331,7 +331,9 @@ def rate(request: HttpRequest, number: Text, payload: RateIn) -> dict[str, Any]:
     return _act(
         request,
         number,
-        lambda a, u: services.record_callback(a, satisfaction=payload.satisfaction, resolved=payload.resolved, comment=payload.comment, method=payload.method, by=u),
+        lambda a, u: services.record_callback(
+            a, satisfaction=payload.satisfaction, resolved=payload.resolved, comment=payload.comment, method=payload.method, by=u
+        ),
     )
 
 

@@ -95,7 +95,7 @@ class ActionForm(forms.Form):
     reply = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
     extension_days = forms.IntegerField(label=_("延期天数（工作日）"), min_value=1, max_value=30, required=False)
     method = forms.ChoiceField(
-        label=_("回访方式"), choices=[("", _("请选择")), *[(v, l) for v, l in CallbackMethod.choices if v != CallbackMethod.ONLINE]], required=False
+        label=_("回访方式"), choices=[("", _("请选择")), *[(v, label) for v, label in CallbackMethod.choices if v != CallbackMethod.ONLINE]], required=False
     )
     # No pre-selected answer: an untouched select must not record 非常不满意 and reopen the appeal.
     satisfaction = forms.TypedChoiceField(

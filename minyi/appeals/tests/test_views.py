@@ -156,7 +156,8 @@ def test_forbidden_action_is_refused(client: Client, people: dict[str, Any], app
 def test_callback_form_closes_or_reopens(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
     appeal = appeal_in(State.PENDING_CALLBACK)
     client.force_login(people["operator"])
-    response = client.post(f"/appeals/{appeal.number}/act/callback", {"callback-method": "phone", "callback-satisfaction": "1", "callback-resolved": "0", "callback-comment": "没修好"})
+    answer = {"callback-method": "phone", "callback-satisfaction": "1", "callback-resolved": "0", "callback-comment": "没修好"}
+    response = client.post(f"/appeals/{appeal.number}/act/callback", answer)
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.state is State.DISPATCHED and appeal.satisfaction == 1
