@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from minyi.appeals import attachments, services
+from minyi.appeals import attachments, printing, services
 from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
 from minyi.appeals.models import Appeal, CallbackMethod, Kind, Priority
 from minyi.appeals.queries import filter_appeals, visible_to
@@ -192,6 +192,21 @@ def _detail_context(
 def appeal_detail(request: HttpRequest, number: str) -> HttpResponse:
     appeal = _get_visible(request, number)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
+
+
+@login_required
+def appeal_print(request: HttpRequest, number: str) -> HttpResponse:
+    """打印工单: the A4 派单单/办理单 with a print button; masked as the printing user sees the appeal."""
+    return HttpResponse(printing.to_html(request, _get_visible(request, number)))
+
+
+@login_required
+def appeal_print_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The same sheet as a PDF, for filing or a printer without a browser."""
+    appeal = _get_visible(request, number)
+    response = HttpResponse(printing.to_pdf(request, appeal), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="gongdan-{appeal.number}.pdf"'
+    return response
 
 
 @login_required
