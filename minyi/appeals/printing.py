@@ -40,7 +40,7 @@ def context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "qr": qr_svg(url),
         "url": url,
         "printed_at": timezone.now(),
-        "printed_by": request.user.get_full_name() or request.user.get_username(),
+        "printed_by": getattr(request.user, "get_full_name", lambda: "")() or request.user.get_username(),
     }
 
 
