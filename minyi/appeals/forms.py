@@ -39,10 +39,12 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}))
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
-    grid = forms.ModelChoiceField(GridCell.objects.select_related("parent"), label=_("网格（街道/社区）"), required=False)
-    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False)
-    lat = forms.FloatField(label=_("纬度"), required=False)
-    lng = forms.FloatField(label=_("经度"), required=False)
+    grid = forms.ModelChoiceField(GridCell.objects.select_related("parent"), label=_("网格（街道/社区）"), required=False, empty_label=_("（未确定）"))
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False, empty_label=_("（待派单时确定）"))
+    # Coordinates come from a map pick or an integration, never typed by an operator on a call:
+    # the place is recognised from the text and the address (the grid's names and aliases).
+    lat = forms.FloatField(label=_("纬度"), required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(label=_("经度"), required=False, widget=forms.HiddenInput)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     # Call-taking order: who is calling, what it is about, where, then classification.
@@ -90,8 +92,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 
 class ActionForm(forms.Form):
     reason = forms.CharField(label=_("原因/说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("承办部门"), required=False)
-    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False)
+    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("承办部门"), required=False, empty_label=_("请选择"))
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False, empty_label=_("（不变）"))
     reply = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
     extension_days = forms.IntegerField(label=_("延期天数（工作日）"), min_value=1, max_value=30, required=False)
     method = forms.ChoiceField(
