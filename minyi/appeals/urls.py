@@ -14,4 +14,5 @@ urlpatterns = [
     path("<str:number>/priority", views.appeal_raise_priority, name="raise_priority"),
     path("<str:number>/reply-public", publicity_views.reply_public, name="reply_public"),
     path("<str:number>/files/<int:pk>", views.attachment, name="attachment"),
+    path("<str:number>/files/<int:pk>/thumb", views.attachment_thumb, name="attachment_thumb"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from minyi.appeals import attachments, printing, services
 from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
-from minyi.appeals.models import Appeal, CallbackMethod, Kind, Priority
+from minyi.appeals.models import Appeal, Attachment, CallbackMethod, Kind, Priority
 from minyi.appeals.queries import filter_appeals, visible_to
 from minyi.core.pii import AppealView, mask_text, present
 from minyi.core.roles import department_ids_of, may_reveal_pii, roles_of
@@ -143,6 +143,14 @@ def available_actions(appeal: Appeal, user: Any) -> list[str]:
 
 
 ACTION_LABELS = {**{e.value: label for e, label in EVENT_LABELS.items()}, "callback": "回访评价"}
+# The step an action's files belong to (a reply's files are shown to the citizen).
+FILE_STAGES = {
+    Event.REPLY.value: Attachment.Stage.REPLY,
+    Event.RETURN.value: Attachment.Stage.RETURN,
+    Event.REQUEST_EXTENSION.value: Attachment.Stage.EXTENSION,
+    Event.SUSPEND.value: Attachment.Stage.SUSPEND,
+    "callback": Attachment.Stage.CALLBACK,
+}
 
 
 def _raise_priority_form(appeal: Appeal, user: Any, failed: RaisePriorityForm | None) -> RaisePriorityForm | None:
@@ -180,7 +188,7 @@ def _detail_context(
         **_display(appeal, request.user, shown),
         "timeline": timeline,
         "actions": forms,
-        "attachments": appeal.attachments.all(),
+        "attachments": appeal.attachments.select_related("uploaded_by").order_by("created_at", "pk"),
         "merged": merged,
         # Drafting help next to the reply form: the department's templates and 小惠's similar past replies.
         "reply_templates": reply_templates.for_department(appeal.department_id) if any(f["name"] == "reply" for f in forms) else [],
@@ -242,7 +250,7 @@ def appeal_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             with transaction.atomic():  # the action and its attachments stand or fall together
                 _run(appeal, action, form.cleaned_data, request.user)
                 if uploads:
-                    attachments.attach_files(appeal, uploads, by=request.user)
+                    attachments.attach_files(appeal, uploads, by=request.user, stage=FILE_STAGES.get(action, Attachment.Stage.INTAKE))
         except ActionForbidden as exc:
             return HttpResponseForbidden(exc.message)
         except TransitionError as exc:
@@ -340,3 +348,15 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
     if item is None:
         raise Http404(gettext("附件不存在"))
     return attachments.serve(request, appeal, item)  # logged, nosniff, inline only for re-encoded images
+
+
+@login_required
+def attachment_thumb(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """A small preview of an image attachment for the appeal page (same visibility as the file)."""
+    appeal = _get_visible(request, number)
+    item = appeal.attachments.filter(pk=pk, content_type__in=list(attachments.PILLOW_FORMATS)).first()
+    if item is None:
+        raise Http404(gettext("附件不存在"))
+    response = HttpResponse(attachments.thumbnail(item), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
