@@ -63,7 +63,7 @@ def test_pages_run_a_bounded_number_of_queries(client: Client, people: dict[str,
     few = {path: _count(client, people[role], path) for role, path, _ in PAGES}
     _make(people, 8)
     many = {path: _count(client, people[role], path) for role, path, _ in PAGES}
-    for role, path, budget in PAGES:
+    for _role, path, budget in PAGES:
         assert many[path] == few[path], f"{path}: {few[path]} queries with 4 appeals, {many[path]} with 12 (a query per row?)"
         assert many[path] <= budget, f"{path}: {many[path]} queries, budget {budget}"
 
