@@ -64,7 +64,8 @@ def breakfast_news(p: queries.Period) -> dict[str, str]:
     n, done, rest = _progress(events.values("appeals"))
     text = (
         f"我区常态开展政企早餐会，区领导与企业家面对面交流，现场收集的问题第一时间梳理形成清单并交办。"
-        f"年初至今，已举办{held}场（{p.label}{in_period}场），围绕{themes}个主题，邀请{firms}家企业参与。"
+        f"年初至今，已举办{held}场{f'（其中{p.label}{in_period}场）' if in_period and in_period != held else ''}，"
+        f"围绕{themes}个主题，邀请{firms}家企业参与。"
         f"年初至今，{progress_line(n, done, rest)}。"
     )
     return {"heading": "我区常态开展政企“面对面”交流提升服务企业的温度与速度", "text": text}

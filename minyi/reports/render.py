@@ -76,7 +76,7 @@ def trend_svg(trend: list[dict[str, Any]], width: int = 560, height: int = 180) 
     bar = width / len(trend)
     bars = []
     for i, d in enumerate(trend):
-        h = (height - 30) * d["created"] / top
+        h = (height - 42) * d["created"] / top  # the tallest bar stops below the caption
         bars.append(f'<rect x="{i * bar + 1:.1f}" y="{height - 20 - h:.1f}" width="{max(bar - 2, 1):.1f}" height="{h:.1f}" fill="#2b6cb0"/>')
         if i % max(len(trend) // 8, 1) == 0:
             bars.append(f'<text x="{i * bar:.1f}" y="{height - 5}" font-size="10">{d["day"][5:]}</text>')
@@ -119,7 +119,8 @@ def to_docx(content: dict[str, Any], *, number: str = "（草稿）") -> bytes:
     from minyi.reports.docx_layout import GbtDocument
 
     doc = GbtDocument(fonts(), FALLBACKS)
-    doc.masthead(content["masthead"], f"第{number}期" if not number.startswith("（") else number, content["issuer"], content["date"])
+    issue = number if number.startswith("（") else f"第{number}期"
+    doc.masthead(content["masthead"], f"{issue}（{content['period_label']}）", content["issuer"], content["date"])
     heads = sections(content)
     doc.heading1("本期目录")
     for i, item in enumerate(content["news"], 1):
