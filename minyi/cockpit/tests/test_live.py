@@ -33,6 +33,15 @@ def test_the_worker_schedules_rollups_and_hot_topics() -> None:
     env: dict[str, str] = {}
     demo_defaults(["minyi", "demo"], env)
     assert env["MINYI_JOBS_PERIODIC"] == "1"
+    # `minyi serve` with the inline transport: its web workers fire them unless MINYI_JOBS_PERIODIC=0 says not to.
+    from django.test import override_settings
+
+    from minyi.core.gunicorn_app import web_periodic
+
+    with override_settings(MINYI_JOBS_PERIODIC=False, MINYI_JOBS_PERIODIC_SET=False):
+        assert web_periodic()
+    with override_settings(MINYI_JOBS_PERIODIC=False, MINYI_JOBS_PERIODIC_SET=True):
+        assert not web_periodic()
 
 
 def test_new_appeal_reaches_the_cockpit_through_the_periodic_job(scenario: dict[str, Appeal], people: dict[str, Any]) -> None:
