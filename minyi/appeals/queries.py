@@ -56,7 +56,8 @@ class CappedPaginator(Paginator):  # type: ignore[type-arg]
 
     @cached_property
     def count(self) -> int:
-        return capped_count(self.object_list, self.cap)
+        rows: Any = self.object_list  # always a QuerySet here
+        return capped_count(rows, self.cap)
 
     @property
     def count_label(self) -> str:
