@@ -27,7 +27,15 @@ def _channel(peer: Peer) -> Channel:
 
 
 def _department(peer: Peer, body: dict[str, Any], category: Category | None) -> Department | None:
-    code = peer.map_department(str(body.get("department") or ""), str(body.get("category") or ""))
+    named = str(body.get("department") or "")
+    if named and named in peer.department_map:
+        code = str(peer.department_map[named])
+    else:
+        # A 承办单位 the upstream names that has the same name here comes before any default.
+        same_name = Department.objects.filter(name=named, active=True).first() if named else None
+        if same_name is not None:
+            return same_name
+        code = peer.map_department(str(body.get("category") or ""))
     if code == "@category":
         return category.default_department if category is not None else None
     return Department.objects.filter(code=code, active=True).first() if code else None
