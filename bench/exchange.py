@@ -37,8 +37,13 @@ from minyi.exchange.testing import Instance, setup_pair  # noqa: E402
 PG = "postgresql://postgres@127.0.0.1:5432/"
 # Event counts that must agree per order: (sender's event, receiver's event) for each direction.
 UP = [("claim", "claim"), ("return", "return"), ("request_extension", "request_extension"), ("approve_reply", "reply")]
-DOWN = [("reject_return", "reject_return"), ("approve_extension", "approve_extension"), ("deny_extension", "deny_extension"),
-        ("reopen", "reopen"), ("close", "close")]
+DOWN = [
+    ("reject_return", "reject_return"),
+    ("approve_extension", "approve_extension"),
+    ("deny_extension", "deny_extension"),
+    ("reopen", "reopen"),
+    ("close", "close"),
+]
 
 
 def recreate(name: str) -> str:
@@ -139,8 +144,19 @@ def main() -> None:
     lost += city_backlog + district_backlog
     mismatched = sum(1 for order_id, value in city_final.items() if district_final.get(order_id, value) != value) + city_mm + district_mm
     kinds = Counter(event for (_, event), n in city_counts.items() for _ in range(n))
-    print(json.dumps({"orders": len(city_final), "city_events": {k: kinds[k] for k in ("claim", "return", "reject_return", "request_extension",
-                      "approve_extension", "deny_extension", "reply", "reopen", "close")}, "killed": args.kill if killed else None}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "orders": len(city_final),
+                "city_events": {
+                    k: kinds[k]
+                    for k in ("claim", "return", "reject_return", "request_extension", "approve_extension", "deny_extension", "reply", "reopen", "close")
+                },
+                "killed": args.kill if killed else None,
+            },
+            ensure_ascii=False,
+        )
+    )
     print(f"exchange pulled={len(district_final)} lost={lost} duplicated={duplicated} mismatched={mismatched} seconds={seconds:.0f}")
 
 

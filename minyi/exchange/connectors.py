@@ -39,8 +39,8 @@ class Connector(Protocol):
     def pull(self, cursor: int, *, limit: int = 500) -> Batch:
         """Orders, updates and verdicts the peer has for us after ``cursor``."""
 
-    def ack(self, cursor: int) -> None:
-        """Tell the peer that every event up to ``cursor`` is applied here: it may stop offering them."""
+    def ack(self, batch: Batch) -> None:
+        """Tell the peer that these events (none beyond ``batch.cursor``) are applied here: it stops offering them."""
 
     def push(self, events: Sequence[dict[str, Any]]) -> list[str]:
         """Send our events; returns the event ids the peer has taken (applied now or before)."""
@@ -85,8 +85,8 @@ class MinyiConnector:
         data = self._request("GET", f"/exchange/v1/feed?after={int(cursor)}&limit={int(limit)}")
         return Batch(events=list(data.get("events", [])), cursor=int(data.get("cursor", cursor)), more=bool(data.get("more")))
 
-    def ack(self, cursor: int) -> None:
-        self._request("POST", "/exchange/v1/ack", {"cursor": int(cursor)})
+    def ack(self, batch: Batch) -> None:
+        self._request("POST", "/exchange/v1/ack", {"cursor": int(batch.cursor), "event_ids": [str(e["event_id"]) for e in batch.events]})
 
     def push(self, events: Sequence[dict[str, Any]]) -> list[str]:
         data = self._request("POST", "/exchange/v1/events", {"events": list(events)})

@@ -47,8 +47,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "created_at": ("登记时间", "来电时间", "派单时间"),
 }
 CLOSED = frozenset({"已办结", "办结", "已归档", "closed"})
-KINDS = {label: value for value, label in Kind.choices}
-PRIORITIES = {label: value for value, label in Priority.choices}
+KINDS: dict[str, str] = {str(label): str(value) for value, label in Kind.choices}
+PRIORITIES: dict[str, str] = {str(label): str(value) for value, label in Priority.choices}
 
 
 class FileFormatError(Exception):
@@ -115,7 +115,10 @@ def import_file(peer: Peer, path: str | Path, *, now: dt.datetime | None = None)
             result.errors.append(f"第 {raw.number} 行：无法识别的工单状态“{status}”")
             continue
         if status in UPSTREAM_IN_PROGRESS and not _department_known(peer, cell.get("department", "")):
-            result.errors.append(f"第 {raw.number} 行：工单 {order_id} 已在办理中，但承办单位“{cell.get('department', '')}”在本平台找不到对应部门（请在对接平台的承办单位对照中添加）")
+            result.errors.append(
+                f"第 {raw.number} 行：工单 {order_id} 已在办理中，但承办单位“{cell.get('department', '')}”在本平台找不到对应部门"
+                "（请在对接平台的承办单位对照中添加）"
+            )
             continue
         body = {
             "title": cell.get("title", ""),
@@ -123,8 +126,8 @@ def import_file(peer: Peer, path: str | Path, *, now: dt.datetime | None = None)
             "submitter_name": cell.get("submitter_name", ""),
             "phone": cell.get("phone", ""),
             "address": cell.get("address", ""),
-            "kind": KINDS.get(cell.get("kind", ""), Kind.COMPLAINT),
-            "priority": PRIORITIES.get(cell.get("priority", ""), Priority.NORMAL),
+            "kind": KINDS.get(cell.get("kind", ""), str(Kind.COMPLAINT)),
+            "priority": PRIORITIES.get(cell.get("priority", ""), str(Priority.NORMAL)),
             "category": cell.get("category", ""),
             "department": cell.get("department", ""),
             "status": status,
@@ -133,7 +136,7 @@ def import_file(peer: Peer, path: str | Path, *, now: dt.datetime | None = None)
         }
         try:
             outcome = apply_event(peer, {"event_id": f"file:{order_id}:{status}", "kind": protocol.ORDER, "order_id": order_id, "body": body}, now=now)
-        except Exception as exc:  # noqa: BLE001 - one bad row is reported with its number; the others go on
+        except Exception as exc:
             result.errors.append(f"第 {raw.number} 行：{getattr(exc, 'messages', None) or exc}")
             continue
         if outcome == "applied":
@@ -149,8 +152,14 @@ def _mismatch(peer: Peer, link: Link, status: str, now: dt.datetime) -> None:
     if Mismatch.objects.filter(peer=peer, link=link, event_kind="file", resolved_at__isnull=True).exists():
         return
     Mismatch.objects.create(
-        peer=peer, link=link, order_id=link.order_id, event_kind="file", local_state=link.appeal.status, remote_state="closed",
-        detail=f"上级导出为“{status}”，本地仍为“{STATE_LABELS[link.appeal.state]}”", found_at=now,
+        peer=peer,
+        link=link,
+        order_id=link.order_id,
+        event_kind="file",
+        local_state=link.appeal.status,
+        remote_state="closed",
+        detail=f"上级导出为“{status}”，本地仍为“{STATE_LABELS[link.appeal.state]}”",
+        found_at=now,
     )
 
 
@@ -179,13 +188,21 @@ def export_file(peer: Peer, path: str | Path) -> int:
         count = 0
         for link in Link.objects.filter(peer=peer, direction=Link.Direction.IN).select_related("appeal__department").order_by("order_id"):
             a = link.appeal
-            sheet.append([
-                link.order_id, a.number, STATE_LABELS[a.state], a.department.name if a.department else "",
-                timezone.localtime(a.claimed_at).strftime("%Y-%m-%d %H:%M:%S") if a.claimed_at else "",
-                timezone.localtime(a.replied_at).strftime("%Y-%m-%d %H:%M:%S") if a.replied_at else "",
-                a.reply_text, a.extension_days_requested or "", a.return_count, a.satisfaction or "",
-                "、".join(by_order.get(link.order_id, [])),
-            ])
+            sheet.append(
+                [
+                    link.order_id,
+                    a.number,
+                    STATE_LABELS[a.state],
+                    a.department.name if a.department else "",
+                    timezone.localtime(a.claimed_at).strftime("%Y-%m-%d %H:%M:%S") if a.claimed_at else "",
+                    timezone.localtime(a.replied_at).strftime("%Y-%m-%d %H:%M:%S") if a.replied_at else "",
+                    a.reply_text,
+                    a.extension_days_requested or "",
+                    a.return_count,
+                    a.satisfaction or "",
+                    "、".join(by_order.get(link.order_id, [])),
+                ]
+            )
             count += 1
         book.save(str(path))
         OutboundEvent.objects.filter(pk__in=[e.pk for e in pending]).update(delivered_at=timezone.now())

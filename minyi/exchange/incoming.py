@@ -91,8 +91,14 @@ def apply_event(peer: Peer, event: dict[str, Any], *, now: dt.datetime | None = 
             row.outcome, row.detail = InboundEvent.Outcome.MISMATCH, message
             local = Appeal.objects.filter(pk=link.appeal_id).values_list("status", flat=True).first() if link else ""
             Mismatch.objects.create(
-                peer=peer, link=link, order_id=order_id, event_kind=kind, local_state=local or "",
-                remote_state=str(body.get("state") or ""), detail=f"{protocol.KIND_LABELS.get(kind, kind)}：{message}", found_at=now,
+                peer=peer,
+                link=link,
+                order_id=order_id,
+                event_kind=kind,
+                local_state=local or "",
+                remote_state=str(body.get("state") or ""),
+                detail=f"{protocol.KIND_LABELS.get(kind, kind)}：{message}",
+                found_at=now,
             )
         else:
             if detail:

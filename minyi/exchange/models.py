@@ -29,16 +29,28 @@ class Peer(models.Model):
     key = EncryptedCharField("签名密钥", max_length=200, blank=True, context="exchange.peer.key")
     algorithm = models.CharField("签名算法", max_length=16, choices=Algorithm.choices, default=Algorithm.SHA256)
     department = models.OneToOneField(
-        "directory.Department", verbose_name="对应的承办单位（远程平台）", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="exchange_peer", help_text="派给该部门的诉求即下发到对方平台",
+        "directory.Department",
+        verbose_name="对应的承办单位（远程平台）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exchange_peer",
+        help_text="派给该部门的诉求即下发到对方平台",
     )
     channel = models.ForeignKey(
-        "directory.Channel", verbose_name="来件渠道", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "directory.Channel",
+        verbose_name="来件渠道",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="对方下发的工单登记为此渠道",
     )
     category_map = models.JSONField("分类对照", default=dict, blank=True, help_text='对方分类编码 → 本平台分类编码，如 {"A01": "env-noise"}')
     department_map = models.JSONField(
-        "承办单位对照", default=dict, blank=True,
+        "承办单位对照",
+        default=dict,
+        blank=True,
         help_text='对方分类编码或承办单位名称 → 本平台部门编码，"*" 为默认；有对照的来件自动派单',
     )
     active = models.BooleanField("启用", default=True)
@@ -117,8 +129,14 @@ class OutboundEvent(models.Model):
         return f"{self.kind} {self.order_id}"
 
     def wire(self) -> dict[str, Any]:
-        return {"seq": self.pk, "event_id": str(self.event_id), "kind": self.kind, "order_id": self.order_id,
-                "occurred_at": self.created_at.isoformat(), "body": self.body}
+        return {
+            "seq": self.pk,
+            "event_id": str(self.event_id),
+            "kind": self.kind,
+            "order_id": self.order_id,
+            "occurred_at": self.created_at.isoformat(),
+            "body": self.body,
+        }
 
 
 class InboundEvent(models.Model):

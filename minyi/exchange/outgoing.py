@@ -23,7 +23,7 @@ from minyi.workflow.machine import Event
 
 if TYPE_CHECKING:
     from minyi.appeals.models import Appeal
-    from minyi.exchange.models import Link, Peer
+    from minyi.exchange.models import Link
     from minyi.workflow.services import Step
 
 _applying: contextvars.ContextVar[int | None] = contextvars.ContextVar("minyi_exchange_applying", default=None)
@@ -192,8 +192,12 @@ def _downward(step: Step, link: Link, target_peer: int | None) -> None:
         link.save(update_fields=["active"])
     extra: dict[str, Any] = {}
     if kind in (protocol.RATED, protocol.REOPENED):
-        extra = {"satisfaction": appeal.satisfaction, "resolved": appeal.resolved, "comment": step.input.comment,
-                 "arbitrated": event in (Event.ARBITRATE_CLOSE, Event.ARBITRATE_REOPEN)}
+        extra = {
+            "satisfaction": appeal.satisfaction,
+            "resolved": appeal.resolved,
+            "comment": step.input.comment,
+            "arbitrated": event in (Event.ARBITRATE_CLOSE, Event.ARBITRATE_REOPEN),
+        }
     emit(link.peer_id, kind, link.order_id, _body(step, **extra), now=step.now)
 
 

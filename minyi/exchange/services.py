@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from minyi.appeals.models import Appeal
@@ -158,8 +158,7 @@ class PeerStatus:
 
 def status() -> list[PeerStatus]:
     backlog = {
-        row["peer"]: row
-        for row in OutboundEvent.objects.filter(delivered_at__isnull=True).values("peer").annotate(n=Count("id"), oldest=Min("created_at"))
+        row["peer"]: row for row in OutboundEvent.objects.filter(delivered_at__isnull=True).values("peer").annotate(n=Count("id"), oldest=Min("created_at"))
     }
     last = dict(OutboundEvent.objects.values("peer").annotate(at=Max("created_at")).values_list("peer", "at"))
     inbound = dict(InboundEvent.objects.values("peer").annotate(n=Count("id")).values_list("peer", "n"))
@@ -222,8 +221,14 @@ def reconcile(peer: Peer, *, now: dt.datetime | None = None) -> list[Mismatch]:
             continue
         found.append(
             Mismatch.objects.create(
-                peer=peer, link=link, order_id=link.order_id, event_kind="reconcile", local_state=link.appeal.status,
-                remote_state=str((theirs or {}).get("state") or ""), detail=detail, found_at=now,
+                peer=peer,
+                link=link,
+                order_id=link.order_id,
+                event_kind="reconcile",
+                local_state=link.appeal.status,
+                remote_state=str((theirs or {}).get("state") or ""),
+                detail=detail,
+                found_at=now,
             )
         )
     return found
@@ -255,7 +260,3 @@ def resolve_mismatch(mismatch: Mismatch, *, by: Any, note: str) -> Mismatch:
 
 def open_mismatches() -> Any:
     return Mismatch.objects.filter(resolved_at__isnull=True).select_related("peer", "link__appeal")
-
-
-def unresolved_filter() -> Q:
-    return Q(resolved_at__isnull=True)

@@ -8,6 +8,7 @@ The CLI part (``main``) is a development tool, not part of the product.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -43,23 +44,28 @@ class Instance:
     def call(self, *args: str, transport: str = "sync", timeout: float = 600) -> Any:
         """Run one testing command against this instance's database; returns its JSON answer."""
         env = {**self.env, "MINYI_JOBS_TRANSPORT": transport, "MINYI_JOBS_PERIODIC": "0"}
-        done = subprocess.run([PYTHON, "-m", "minyi.exchange.testing", *args], env=env, capture_output=True, timeout=timeout, check=False)
+        done = subprocess.run(  # noqa: S603 - our own module
+            [PYTHON, "-m", "minyi.exchange.testing", *args], env=env, capture_output=True, timeout=timeout, check=False
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{self.name} {args}: {done.stderr.decode()[-3000:]}")
         lines = done.stdout.decode().strip().splitlines()
         return json.loads(lines[-1]) if lines else None
 
     def minyi(self, *args: str) -> str:
-        done = subprocess.run([PYTHON, "-m", "minyi.cli", *args], env=self.env, capture_output=True, timeout=900, check=False)
+        done = subprocess.run([PYTHON, "-m", "minyi.cli", *args], env=self.env, capture_output=True, timeout=900, check=False)  # noqa: S603 - our own CLI
         if done.returncode != 0:
             raise RuntimeError(f"{self.name} minyi {args}: {done.stderr.decode()[-3000:]}")
         return done.stdout.decode()
 
     def start(self, *, workers: int = 1, threads: int = 4) -> None:
         log = (self.var_dir / "server.log").open("ab")
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
             [PYTHON, "-m", "minyi.cli", "serve", "--port", str(self.port), "--workers", str(workers), "--threads", str(threads)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -73,10 +79,8 @@ class Instance:
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         if self.process is not None and self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                pass
             self.process.wait(timeout=60)
         self.process = None
 
@@ -105,8 +109,15 @@ def _setup(role: str, code: str, remote_code: str, url: str, algorithm: str, aut
     mapping = {"*": auto_dispatch} if auto_dispatch else {}
     Peer.objects.update_or_create(
         code=code,
-        defaults={"remote_code": remote_code, "name": "明湖区平台" if role == "city" else "市12345平台", "base_url": url,
-                  "key": DEMO_KEY, "algorithm": algorithm, "department": department, "department_map": mapping},
+        defaults={
+            "remote_code": remote_code,
+            "name": "明湖区平台" if role == "city" else "市12345平台",
+            "base_url": url,
+            "key": DEMO_KEY,
+            "algorithm": algorithm,
+            "department": department,
+            "department_map": mapping,
+        },
     )
     return {"ok": True}
 
@@ -127,8 +138,14 @@ def _orders(count: int, *, prefix: str = "测试") -> list[str]:
     category = Category.objects.filter(level=3, code__startswith="hjbh").first() or Category.objects.filter(level=3).first()
     numbers = []
     for i in range(count):
-        data = IntakeData(channel=channel, title=f"{prefix}工单{i}：小区门口夜间施工噪音", content=f"{prefix}{i} 号：每晚十点后仍在施工，影响休息，请处理。",
-                          phone="13800138000", address="明湖区湖滨路1号", category=category)
+        data = IntakeData(
+            channel=channel,
+            title=f"{prefix}工单{i}：小区门口夜间施工噪音",
+            content=f"{prefix}{i} 号：每晚十点后仍在施工，影响休息，请处理。",
+            phone="13800138000",
+            address="明湖区湖滨路1号",
+            category=category,
+        )
         appeal, _ = intake_appeal(data, by=SYSTEM, accept=True)
         dispatch_appeal(appeal, department, by=SYSTEM)
         numbers.append(appeal.number)
@@ -173,10 +190,17 @@ def _state(order_id: str) -> dict[str, Any]:
 
     link = Link.objects.select_related("appeal").get(order_id=order_id)
     a = link.appeal
-    return {"status": a.status, "reply": a.reply_text, "satisfaction": a.satisfaction, "reopen_count": a.reopen_count,
-            "return_count": a.return_count, "active": link.active, "department": a.department.code if a.department else None,
-            "reply_due_at": a.reply_due_at.isoformat() if a.reply_due_at else None,
-            "upstream_reply_due_at": link.upstream_reply_due_at.isoformat() if link.upstream_reply_due_at else None}
+    return {
+        "status": a.status,
+        "reply": a.reply_text,
+        "satisfaction": a.satisfaction,
+        "reopen_count": a.reopen_count,
+        "return_count": a.return_count,
+        "active": link.active,
+        "department": a.department.code if a.department else None,
+        "reply_due_at": a.reply_due_at.isoformat() if a.reply_due_at else None,
+        "upstream_reply_due_at": link.upstream_reply_due_at.isoformat() if link.upstream_reply_due_at else None,
+    }
 
 
 def _summary() -> dict[str, Any]:

@@ -32,8 +32,14 @@ def _peer(request: HttpRequest) -> Peer | JsonResponse:
         return JsonResponse({"error": "unknown peer"}, status=401)
     try:
         protocol.verify(
-            peer.algorithm, peer.key, request.method or "GET", request.get_full_path(), request.headers.get("X-Minyi-Timestamp", ""),
-            request.body, request.headers.get("X-Minyi-Signature", ""), now=time.time(),
+            peer.algorithm,
+            peer.key,
+            request.method or "GET",
+            request.get_full_path(),
+            request.headers.get("X-Minyi-Timestamp", ""),
+            request.body,
+            request.headers.get("X-Minyi-Signature", ""),
+            now=time.time(),
         )
     except protocol.SignatureError as exc:
         return JsonResponse({"error": f"signature: {exc}"}, status=401)
@@ -57,7 +63,7 @@ def receive(request: HttpRequest) -> JsonResponse:
         return peer
     data = _json(request)
     if data is None or not isinstance(data.get("events"), list) or len(data["events"]) > MAX_EVENTS:
-        return JsonResponse({"error": "body must be {\"events\": [...]} with at most 1000 events"}, status=400)
+        return JsonResponse({"error": 'body must be {"events": [...]} with at most 1000 events'}, status=400)
     events = [e for e in data["events"] if isinstance(e, dict)]
     return JsonResponse({"accepted": apply_events(peer, events)})
 
@@ -85,7 +91,7 @@ def ack(request: HttpRequest) -> JsonResponse:
         return peer
     data = _json(request)
     if data is None or not isinstance(data.get("event_ids", []), list):
-        return JsonResponse({"error": "body must be {\"cursor\": N, \"event_ids\": [...]}"}, status=400)
+        return JsonResponse({"error": 'body must be {"cursor": N, "event_ids": [...]}'}, status=400)
     try:
         cursor = int(data.get("cursor", 0))
     except (TypeError, ValueError):
@@ -102,7 +108,7 @@ def states(request: HttpRequest) -> JsonResponse:
         return peer
     data = _json(request)
     if data is None or not isinstance(data.get("orders"), list):
-        return JsonResponse({"error": "body must be {\"orders\": [...]}"}, status=400)
+        return JsonResponse({"error": 'body must be {"orders": [...]}'}, status=400)
     return JsonResponse({"orders": services.states(peer, [str(x) for x in data["orders"]])})
 
 

@@ -64,10 +64,17 @@ def test_an_order_already_in_progress_upstream_is_claimed_here(upstream: Peer) -
 def test_local_steps_become_events_in_the_same_transaction(upstream: Peer) -> None:
     incoming.apply_event(upstream, order_event())
     appeal = Link.objects.get().appeal
-    with pytest.raises(RuntimeError), transaction.atomic():
-        a.claim_appeal(appeal, by=SYSTEM)
-        assert OutboundEvent.objects.filter(kind="claimed").count() == 1
-        raise RuntimeError("the action fails after the claim")
+    seen: list[int] = []
+
+    def claim_then_fail() -> None:
+        with transaction.atomic():
+            a.claim_appeal(appeal, by=SYSTEM)
+            seen.append(OutboundEvent.objects.filter(kind="claimed").count())
+            raise RuntimeError("the action fails after the claim")
+
+    with pytest.raises(RuntimeError):
+        claim_then_fail()
+    assert seen == [1]
     assert not OutboundEvent.objects.exists()
     a.claim_appeal(appeal, by=SYSTEM)
     a.request_extension(appeal, days=3, reason="需协调多个部门", by=SYSTEM)
@@ -87,7 +94,10 @@ def test_city_side_dispatch_to_the_remote_platform_sends_the_order(downstream: P
     assert Link.objects.get().direction == Link.Direction.OUT
     # The district claims and returns: applied here through the named actions.
     assert incoming.apply_event(downstream, {"event_id": "d-1", "kind": "claimed", "order_id": appeal.number, "body": {"state": "in_progress"}}) == "applied"
-    assert incoming.apply_event(downstream, {"event_id": "d-2", "kind": "return_requested", "order_id": appeal.number, "body": {"reason": "不属本区"}}) == "applied"
+    assert (
+        incoming.apply_event(downstream, {"event_id": "d-2", "kind": "return_requested", "order_id": appeal.number, "body": {"reason": "不属本区"}})
+        == "applied"
+    )
     appeal.refresh_from_db()
     assert appeal.state is State.RETURN_REQUESTED
     a.reject_return(appeal, reason="属于该区管辖", by=SYSTEM)
@@ -98,7 +108,9 @@ def test_upstream_closed_while_local_in_progress_is_a_mismatch_not_an_overwrite(
     incoming.apply_event(upstream, order_event())
     appeal = Link.objects.get().appeal
     a.claim_appeal(appeal, by=SYSTEM)
-    outcome = incoming.apply_event(upstream, {"event_id": "e-9", "kind": "rated", "order_id": "20261201-000007", "body": {"state": "closed", "satisfaction": 5}})
+    outcome = incoming.apply_event(
+        upstream, {"event_id": "e-9", "kind": "rated", "order_id": "20261201-000007", "body": {"state": "closed", "satisfaction": 5}}
+    )
     assert outcome == "mismatch"
     appeal.refresh_from_db()
     assert appeal.state is State.IN_PROGRESS

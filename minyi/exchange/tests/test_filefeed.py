@@ -34,17 +34,23 @@ def file_peer(district: None) -> Peer:
 
 
 def test_states_and_departments_are_honoured(file_peer: Peer, tmp_path: Path) -> None:
-    path = export(tmp_path / "export.xlsx", [
-        ["C-1", "路灯不亮", "明湖路一段路灯一周不亮", "张三", "13800138000", "明湖路", "投诉", "待派单", "", "2026-12-20 18:00:00"],
-        ["C-2", "噪音", "每晚施工噪音扰民，请处理", "李四", "13900139000", "湖滨路", "投诉", "办理中", "区生态环境局", ""],
-        ["C-3", "物业", "物业不作为，电梯常年故障", "王五", "", "", "投诉", "办理中", "市住建局明湖分局", ""],
-        ["C-4", "未知", "承办单位在本区找不到对应部门", "", "", "", "投诉", "办理中", "外省某局", ""],
-        ["C-5", "旧件", "已经办结的工单不再导入", "", "", "", "投诉", "已办结", "区生态环境局", ""],
-    ])
+    path = export(
+        tmp_path / "export.xlsx",
+        [
+            ["C-1", "路灯不亮", "明湖路一段路灯一周不亮", "张三", "13800138000", "明湖路", "投诉", "待派单", "", "2026-12-20 18:00:00"],
+            ["C-2", "噪音", "每晚施工噪音扰民，请处理", "李四", "13900139000", "湖滨路", "投诉", "办理中", "区生态环境局", ""],
+            ["C-3", "物业", "物业不作为，电梯常年故障", "王五", "", "", "投诉", "办理中", "市住建局明湖分局", ""],
+            ["C-4", "未知", "承办单位在本区找不到对应部门", "", "", "", "投诉", "办理中", "外省某局", ""],
+            ["C-5", "旧件", "已经办结的工单不再导入", "", "", "", "投诉", "已办结", "区生态环境局", ""],
+        ],
+    )
     result = filefeed.import_file(file_peer, path)
     assert (result.created, result.known, result.mismatched) == (3, 0, 0)
     assert len(result.errors) == 2 and "第 5 行" in result.errors[0] and "外省某局" in result.errors[0]
-    states = {link.order_id: (link.appeal.state, link.appeal.department.code if link.appeal.department else None) for link in Link.objects.select_related("appeal__department")}
+    states = {
+        link.order_id: (link.appeal.state, link.appeal.department.code if link.appeal.department else None)
+        for link in Link.objects.select_related("appeal__department")
+    }
     assert states["C-1"] == (State.PENDING_DISPATCH, None)
     assert states["C-2"] == (State.IN_PROGRESS, "hbj")  # 办理中 stays 办理中, at its 承办单位
     assert states["C-3"] == (State.IN_PROGRESS, "zjj")  # through the peer's 承办单位 mapping
@@ -55,15 +61,21 @@ def test_states_and_departments_are_honoured(file_peer: Peer, tmp_path: Path) ->
 
 
 def test_closed_upstream_while_open_here_is_a_mismatch(file_peer: Peer, tmp_path: Path) -> None:
-    filefeed.import_file(file_peer, export(tmp_path / "a.xlsx", [["C-2", "噪音", "每晚施工噪音扰民，请处理", "", "", "", "投诉", "办理中", "区生态环境局", ""]]))
-    result = filefeed.import_file(file_peer, export(tmp_path / "b.xlsx", [["C-2", "噪音", "每晚施工噪音扰民，请处理", "", "", "", "投诉", "已办结", "区生态环境局", ""]]))
+    filefeed.import_file(
+        file_peer, export(tmp_path / "a.xlsx", [["C-2", "噪音", "每晚施工噪音扰民，请处理", "", "", "", "投诉", "办理中", "区生态环境局", ""]])
+    )
+    result = filefeed.import_file(
+        file_peer, export(tmp_path / "b.xlsx", [["C-2", "噪音", "每晚施工噪音扰民，请处理", "", "", "", "投诉", "已办结", "区生态环境局", ""]])
+    )
     assert result.mismatched == 1
     assert Link.objects.get(order_id="C-2").appeal.state is State.IN_PROGRESS
     assert Mismatch.objects.get().remote_state == "closed"
 
 
 def test_return_file(file_peer: Peer, tmp_path: Path) -> None:
-    filefeed.import_file(file_peer, export(tmp_path / "a.xlsx", [["C-2", "噪音", "每晚施工噪音扰民，请处理", "", "", "", "投诉", "办理中", "区生态环境局", ""]]))
+    filefeed.import_file(
+        file_peer, export(tmp_path / "a.xlsx", [["C-2", "噪音", "每晚施工噪音扰民，请处理", "", "", "", "投诉", "办理中", "区生态环境局", ""]])
+    )
     appeal = Link.objects.get(order_id="C-2").appeal
     a.reply_appeal(appeal, reply="已责令停工", by=SYSTEM)
     a.approve_reply(appeal, by=SYSTEM)

@@ -40,8 +40,14 @@ def _post(client: Client, peer_code: str, key: str, payload: object, algorithm: 
     body = protocol.dumps(payload)
     ts = str(int(time.time()))
     return client.post(
-        "/exchange/v1/events", data=body, content_type="application/json",
-        headers={"X-Minyi-Peer": peer_code, "X-Minyi-Timestamp": ts, "X-Minyi-Signature": protocol.sign(algorithm, key, "POST", "/exchange/v1/events", ts, body)},
+        "/exchange/v1/events",
+        data=body,
+        content_type="application/json",
+        headers={
+            "X-Minyi-Peer": peer_code,
+            "X-Minyi-Timestamp": ts,
+            "X-Minyi-Signature": protocol.sign(algorithm, key, "POST", "/exchange/v1/events", ts, body),
+        },
     )
 
 
