@@ -38,3 +38,13 @@ def order_event(order_id: str = "20261201-000007", event_id: str = "e-1", **body
             **body,
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _forget_peers() -> Any:
+    """The remote-platform cache must not outlive a test's rolled-back peers."""
+    from minyi.exchange.outgoing import forget
+
+    forget()
+    yield
+    forget()
