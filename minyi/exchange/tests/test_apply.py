@@ -164,3 +164,27 @@ def test_reconciliation_page(upstream: Peer, people: dict[str, Any], client: Any
     mismatch = Mismatch.objects.get()
     client.post(f"/exchange/reconciliation/{mismatch.pk}/resolve", {"resolution": "已与市平台核实"})
     assert Mismatch.objects.get().resolved_at is not None
+
+
+class FakeConnector:
+    def __init__(self, answer: dict[str, dict[str, Any]]) -> None:
+        self.answer = answer
+
+    def states(self, order_ids: Any) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.answer.items() if k in order_ids}
+
+
+def test_reconcile_records_differences_once_and_skips_orders_in_flight(upstream: Peer, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in (1, 2, 3):
+        incoming.apply_event(upstream, order_event(order_id=f"O-{n}", event_id=f"e-{n}"))
+    a.claim_appeal(Link.objects.get(order_id="O-3").appeal, by=SYSTEM)  # its 签收 is still on its way up
+    answer = {
+        "O-1": {"state": "in_progress", "pending": False},  # same phase: fine
+        "O-2": {"state": "closed", "pending": False, "satisfaction": 5},  # closed there, open here
+        "O-3": {"state": "closed", "pending": False},
+    }
+    monkeypatch.setattr(services, "connector_for", lambda peer: FakeConnector(answer))
+    found = services.reconcile(upstream)
+    assert [(m.order_id, m.local_state, m.remote_state) for m in found] == [("O-2", "dispatched", "closed")]
+    assert services.reconcile(upstream) == []  # already listed for the dispatcher
+    assert Link.objects.get(order_id="O-2").appeal.state is State.DISPATCHED  # nothing overwritten

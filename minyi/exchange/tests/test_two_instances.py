@@ -101,3 +101,13 @@ def test_a_peer_that_is_down_delays_but_loses_nothing(pair: tuple[Instance, Inst
     assert city.call("summary")["backlog"] == 0
     district.call("act", "claim", order)
     assert city.call("state", order)["status"] == "in_progress"
+
+
+def test_status_and_reconcile_commands(pair: tuple[Instance, Instance]) -> None:
+    city, district = pair
+    (order,) = city.call("orders", "1")
+    district.call("act", "claim", order)
+    status = city.minyi("exchange", "status")
+    assert "minghu" in status and "待送达" in status
+    assert "minghu: 新发现 0 件不一致，待处理共 0 件" in city.minyi("exchange", "reconcile")
+    assert "city: 新发现 0 件不一致" in district.minyi("exchange", "reconcile")
