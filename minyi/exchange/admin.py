@@ -24,8 +24,16 @@ class PeerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if "key" in form.base_fields:
             from django import forms
 
-            form.base_fields["key"].widget = forms.PasswordInput(render_value=True)  # never shown in clear on screen
+            # Never sent back to the browser; left empty on a change, the stored key stays.
+            form.base_fields["key"].widget = forms.PasswordInput(render_value=False)
+            form.base_fields["key"].required = obj is None
+            form.base_fields["key"].help_text = "双方约定的签名密钥，加密保存；修改其他项时留空即保持不变"
         return form
+
+    def save_model(self, request: Any, obj: Peer, form: Any, change: bool) -> None:
+        if change and not form.cleaned_data.get("key"):
+            obj.key = Peer.objects.get(pk=obj.pk).key
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Link)

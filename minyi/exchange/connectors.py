@@ -52,7 +52,7 @@ class Connector(Protocol):
 class MinyiConnector:
     """Talks to another minyi's ``/exchange/v1/`` endpoints."""
 
-    def __init__(self, peer: Peer, *, timeout: float = 10.0) -> None:
+    def __init__(self, peer: Peer, *, timeout: float = 30.0) -> None:
         self.peer = peer
         self.timeout = timeout
 

@@ -82,6 +82,11 @@ def apply_event(peer: Peer, event: dict[str, Any], *, now: dt.datetime | None = 
                 raise LookupError(f"未知事件“{kind}”")
             if link is None and kind != protocol.ORDER:
                 raise Conflict("本平台没有该工单")
+            if link is not None and kind != protocol.ORDER:
+                # A peer reports handling only for orders we sent it, and rules only on orders it sent us.
+                expected = Link.Direction.OUT if kind in protocol.UPWARD else Link.Direction.IN
+                if link.direction != expected:
+                    raise Conflict("该事件与工单的派发方向不符")
             with transaction.atomic(), applying(peer.pk):
                 detail = handler(peer, link, body, order_id)
         except LookupError as exc:

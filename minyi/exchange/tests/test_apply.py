@@ -188,3 +188,18 @@ def test_reconcile_records_differences_once_and_skips_orders_in_flight(upstream:
     assert [(m.order_id, m.local_state, m.remote_state) for m in found] == [("O-2", "dispatched", "closed")]
     assert services.reconcile(upstream) == []  # already listed for the dispatcher
     assert Link.objects.get(order_id="O-2").appeal.state is State.DISPATCHED  # nothing overwritten
+
+
+def test_a_peer_cannot_rule_on_orders_it_handles(upstream: Peer) -> None:
+    incoming.apply_event(upstream, order_event())  # the city's order: we handle it
+    outcome = incoming.apply_event(upstream, {"event_id": "e-5", "kind": "claimed", "order_id": "20261201-000007", "body": {}})
+    assert outcome == "mismatch"
+    assert "方向" in Mismatch.objects.get().detail
+
+
+def test_admin_never_shows_the_key_and_keeps_it_when_left_empty(upstream: Peer, client: Any, django_user_model: Any) -> None:
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "Root-passw0rd-long")
+    client.force_login(root)
+    page = client.get(f"/admin/exchange/peer/{upstream.pk}/change/")
+    assert page.status_code == 200, page.status_code
+    assert upstream.key not in page.content.decode()
