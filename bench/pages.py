@@ -45,28 +45,37 @@ def cockpit_fill() -> str:
     return fill
 
 
-def child(n: int, repeat: int) -> None:
+def child(n: int, repeat: int, reuse: bool) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minyi.settings")
     os.environ.setdefault("MINYI_DEBUG", "1")  # a benchmark is development, not production
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from tqdm import tqdm
 
     call_command("migrate", verbosity=0)
     from minyi.appeals.demo import ensure_demo_accounts
     from minyi.appeals.models import Appeal
-    from minyi.cockpit import rollup
-    from minyi.conftest import intake
     from minyi.directory.defaults import load_defaults
-    from minyi.directory.models import Category, Channel, Department, GridCell
 
     load_defaults()
     ensure_demo_accounts()
+    # A database kept by an earlier run (--keep, then --reuse): time the pages only.
+    fill_and_rebuild = not (reuse and Appeal.objects.count() >= n)
+    if fill_and_rebuild:
+        fill(n)
+    run_pages(n, repeat)
+
+
+def fill(n: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from tqdm import tqdm
+
+    from minyi.cockpit import rollup
+    from minyi.conftest import intake
+    from minyi.directory.models import Category, Channel, Department, GridCell
+
     users = get_user_model().objects
     sample = intake(by=users.get(username="operator"), title="样本诉求")  # a real row: the phone's ciphertext to copy
     with connection.cursor() as cur:
@@ -79,18 +88,27 @@ def child(n: int, repeat: int) -> None:
         "departments": list(Department.objects.filter(code__in=["zjj", "cgj", "hbj", "scjgj", "mhjd", "qfjd"]).values_list("id", flat=True)),
     }
     params: dict[str, Any] = {**ids, **{f"n_{k}": len(v) for k, v in ids.items()}, "phone": phone, "phone_index": phone_index}
-    fill, step = cockpit_fill(), 100_000
+    sql, step = cockpit_fill(), 100_000
     t0 = time.perf_counter()
     with connection.cursor() as cur, tqdm(total=n, desc="fill", unit="appeal", disable=not sys.stderr.isatty()) as bar:
         for lo in range(1, n + 1, step):
             hi = min(n, lo + step - 1)
-            cur.execute(fill, {**params, "lo": lo, "hi": hi})
+            cur.execute(sql, {**params, "lo": lo, "hi": hi})
             bar.update(hi - lo + 1)
         cur.execute("ANALYZE")
     print(f"fill_s={time.perf_counter() - t0:.1f}", flush=True)
     t0 = time.perf_counter()
     rollup.rebuild()
     print(f"rollup_rebuild_s={time.perf_counter() - t0:.1f}", flush=True)
+
+
+def run_pages(n: int, repeat: int) -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from minyi.appeals.models import Appeal
+
+    users = get_user_model().objects
     busy = Appeal.objects.filter(status="in_progress", department__code="zjj").order_by("-id").first()
     assert busy is not None
     pages = [
@@ -136,22 +154,25 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep (skips the fill when it holds N appeals)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.n, args.repeat)
+        child(args.n, args.repeat, args.reuse)
         return 0
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
-        conn.execute(f"CREATE DATABASE {DB}")
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone()
+        if not (args.reuse and exists):
+            conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+            conn.execute(f"CREATE DATABASE {DB}")
     env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DB}", "MINYI_NOTIFY_BACKEND": "null", "MINYI_LOG_LEVEL": "WARNING"}
     try:
-        cmd = [sys.executable, __file__, "--child", "--n", str(args.n), "--repeat", str(args.repeat)]
+        cmd = [sys.executable, __file__, "--child", "--n", str(args.n), "--repeat", str(args.repeat), *(["--reuse"] if args.reuse else [])]
         return subprocess.run(cmd, env=env, check=False).returncode
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f"DROP DATABASE IF EXISTS {DB}")
 

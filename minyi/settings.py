@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "minyi.accountability",
     "minyi.reports",
     "minyi.api",
+    "minyi.exchange",
     "minyi.assistant",
     "minyi.portal",
     "minyi.desk",

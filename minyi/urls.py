@@ -26,5 +26,6 @@ urlpatterns = [
     path("reports/", include("minyi.reports.urls")),
     path("assistant/", include("minyi.assistant.urls")),
     path("audit/", include("minyi.audit.urls")),
+    path("exchange/", include("minyi.exchange.urls")),
     path("", include("minyi.api.urls")),  # /api/v1/… and /open311/v2/…
 ]

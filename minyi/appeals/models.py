@@ -82,6 +82,22 @@ def phone_q(phone: str) -> models.Q:
     return blind_lookup(Appeal, "phone_index", phone)
 
 
+# Statuses of the queues the partial indexes below serve (values, so the migration needs no import).
+# SLA_OPEN: every stored status whose reply deadline still runs (all but closed, rejected, merged, replied and
+# pending callback); ``queries.SLA_FILTERS`` names the same list, so PostgreSQL can prove the index applies.
+SLA_OPEN = ["registered", "pending_dispatch", "dispatched", "in_progress", "suspended", "return_requested", "arbitration"]
+DISPATCH_QUEUE = ["registered", "pending_dispatch"]
+
+
+def priority_rank() -> models.Case:
+    """Priority by meaning (特急 > 紧急 > 一般), not by the stored text, which sorts alphabetically."""
+    return models.Case(
+        *(models.When(priority=p, then=models.Value(rank)) for rank, p in enumerate(PRIORITY_ORDER)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
+
+
 class Appeal(models.Model):
     number = models.CharField("编号", max_length=24, unique=True, editable=False)
     idempotency_key = models.CharField("幂等键", max_length=100, unique=True, null=True, blank=True, editable=False)
@@ -155,6 +171,16 @@ class Appeal(models.Model):
             models.Index(fields=["channel", "-created_at"], name="appeal_channel_created"),
             models.Index(fields=["reply_due_at"], name="appeal_reply_due"),
             models.Index(fields=["sla_flag", "escalation_level"], name="appeal_sla_flag"),
+            # The hot set at a million rows: open work in deadline order (inbox, supervisor board), and the
+            # dispatch queue most urgent first (``queries.most_urgent_first``). Partial: closed appeals, nearly
+            # all of them, are not in these indexes at all.
+            models.Index(fields=["reply_due_at", "created_at"], condition=models.Q(status__in=SLA_OPEN), name="appeal_open_due"),
+            models.Index(priority_rank().desc(), "created_at", condition=models.Q(status__in=DISPATCH_QUEUE), name="appeal_dispatch_queue"),
+            # The rare flags the queues' tabs count: 重办, 差评整改, 退单, 待批延期.
+            models.Index(fields=["status", "department"], condition=models.Q(reopen_count__gt=0), name="appeal_redo"),
+            models.Index(fields=["bad_rating_at"], condition=models.Q(bad_rating_at__isnull=False, bad_rating_callback_at__isnull=True), name="appeal_rectify"),
+            models.Index(fields=["status", "department"], condition=models.Q(return_count__gt=0), name="appeal_returned"),
+            models.Index(fields=["status", "department"], condition=models.Q(extension_days_requested__isnull=False), name="appeal_extension"),
         ]
 
     def __str__(self) -> str:

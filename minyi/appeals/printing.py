@@ -7,9 +7,11 @@ only the appeal's staff URL, which asks for a login; nothing personal is in it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import segno
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -44,8 +46,15 @@ def context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     }
 
 
+def _css() -> str:
+    """The sheet's CSS, inlined for WeasyPrint (the browser page links the same file; its CSP forbids inline styles)."""
+    path = finders.find("minyi/print.css")
+    return Path(str(path)).read_text(encoding="utf-8") if path else ""
+
+
 def to_html(request: HttpRequest, appeal: Appeal, *, for_pdf: bool = False) -> str:
-    return render_to_string("appeals/print.html", {**context(request, appeal), "for_pdf": for_pdf}, request=request)
+    extra = {"for_pdf": for_pdf, "css": _css() if for_pdf else ""}
+    return render_to_string("appeals/print.html", {**context(request, appeal), **extra}, request=request)
 
 
 def to_pdf(request: HttpRequest, appeal: Appeal) -> bytes:

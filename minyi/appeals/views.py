@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 from minyi.appeals import attachments, printing, services
 from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
 from minyi.appeals.models import Appeal, Attachment, CallbackMethod, Kind, Priority
-from minyi.appeals.queries import filter_appeals, visible_to
+from minyi.appeals.queries import CappedPaginator, filter_appeals, visible_to
 from minyi.core.pii import AppealView, mask_text, present
 from minyi.core.roles import department_ids_of, may_reveal_pii, roles_of
 from minyi.desk import templates as reply_templates
@@ -53,7 +52,7 @@ def _display(appeal: Appeal, user: Any, view: AppealView | None = None) -> dict[
 def appeal_list(request: HttpRequest) -> HttpResponse:
     params = {k: str(v) for k, v in request.GET.items() if v}
     qs = filter_appeals(visible_to(request.user), params, by_phone=may_reveal_pii(request.user)).select_related("channel", "department", "category")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_display(a, request.user) for a in page.object_list]
     query = urlencode({k: v for k, v in params.items() if k != "page"})
     return render(

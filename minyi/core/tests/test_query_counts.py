@@ -80,3 +80,12 @@ def test_the_appeal_page_does_not_grow_with_its_timeline(client: Client, people:
     long = _count(client, people["admin"], f"/appeals/{appeal.number}")
     assert long <= short + 2, f"appeal page: {short} queries with 3 timeline rows, {long} with 12"
     assert long <= 30
+
+
+def test_the_partial_indexes_name_the_same_statuses_as_the_filters() -> None:
+    """``overdue`` is written with SLA_OPEN so that PostgreSQL can use appeal_open_due; a new status must join it."""
+    from minyi.appeals.models import SLA_OPEN
+    from minyi.workflow.machine import State
+
+    stopped = {State.NEW, State.CLOSED, State.REJECTED, State.MERGED, State.REPLIED, State.PENDING_CALLBACK}
+    assert set(SLA_OPEN) == {s.value for s in State} - {s.value for s in stopped}
