@@ -15,6 +15,7 @@
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
 | MINYI_TRIAGE_SUGGEST_MODE | async | async: AI suggestions as an outbox job run after commit; sync: inside the intake call (tests) |
 | MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |
+| MINYI_JOBS_PERIODIC | on in serve (inline) | the inline worker fires periodic work (sweeps, rollups, hot topics); 0: off; Celery: `minyi beat` |
 | MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
 | MINYI_AUDIT_KEY / MINYI_AUDIT_KEY_FILE | derived from the secret in debug | HMAC-SM3 key of the audit hash chains; required outside debug |
@@ -408,7 +409,11 @@ MINYI_METRICS_TOKEN = os.environ.get("MINYI_METRICS_TOKEN", "")
 MINYI_JOBS_TRANSPORT = os.environ.get("MINYI_JOBS_TRANSPORT", "inline").strip().lower()
 if MINYI_JOBS_TRANSPORT not in {"inline", "celery", "sync"}:
     raise ImproperlyConfigured(f"MINYI_JOBS_TRANSPORT must be inline, celery or sync, not {MINYI_JOBS_TRANSPORT!r}")
-# The inline worker also fires periodic work (sweeps, rollups) when this is on: the demo's scheduler.
+# The inline worker also fires periodic work (sweeps, rollups, hot topics) when this is on: the scheduler of a
+# deployment without Celery beat (and of the demo). Unset, `minyi serve`'s web workers turn it on with the inline
+# transport (minyi.core.gunicorn_app), so the cockpit and the SLA sweep stay current with no command, while other
+# commands (imports, seeding) never run it; the periodic locks keep several web workers from running one task twice.
+MINYI_JOBS_PERIODIC_SET = "MINYI_JOBS_PERIODIC" in os.environ
 MINYI_JOBS_PERIODIC = _flag("MINYI_JOBS_PERIODIC", "0")
 CELERY_BROKER_URL = os.environ.get("MINYI_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_ACKS_LATE = True

@@ -21,6 +21,7 @@ urlpatterns = [
     path("desk/", include("minyi.desk.urls")),
     path("accountability/", include("minyi.accountability.urls")),
     path("cockpit/", include("minyi.cockpit.urls")),
+    path("directory/", include("minyi.directory.urls")),  # public district boundaries (no personal data)
     path("triage/", include("minyi.triage.urls")),
     path("reports/", include("minyi.reports.urls")),
     path("assistant/", include("minyi.assistant.urls")),
