@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -170,7 +170,7 @@ def _reply_files(appeal: Appeal) -> list[dict[str, Any]]:
              "url": reverse("portal:file", args=[signer.sign(f"{appeal.pk}.{f.pk}")])} for f in files]  # fmt: skip
 
 
-def reply_file(request: HttpRequest, token: str) -> HttpResponse:
+def reply_file(request: HttpRequest, token: str) -> FileResponse:
     """A file of the reply, by a link from the tracking page (see ``_reply_files``)."""
     try:
         value = signing.TimestampSigner(salt=FILE_LINK_SALT).unsign(token, max_age=FILE_LINK_AGE_S)
