@@ -19,11 +19,11 @@ from minyi.points.models import Point
 COLUMNS, ROWS = 3, 4  # 12 labels a sheet, each about 63 x 70 mm
 
 INSTRUCTIONS = {
-    Point.Kind.SCALE: "扫码查看本秤检定信息，发现缺斤短两可直接反映",
-    Point.Kind.STAND: "发现食品安全隐患，扫码随手拍，查实有奖",
-    Point.Kind.SERVICE: "扫码查看办事指南和开放时间，一键导航",
+    Point.Kind.SCALE: "扫码看检定信息 · 缺斤短两一键反映",
+    Point.Kind.STAND: "食品安全隐患扫码随手拍，查实有奖",
+    Point.Kind.SERVICE: "扫码看办事指南，一键导航",
 }
-DEFAULT_INSTRUCTION = "发现设施损坏或安全隐患，扫码反映"
+DEFAULT_INSTRUCTION = "设施损坏或安全隐患，扫码反映"
 
 
 def point_url(point: Point) -> str:
@@ -37,8 +37,8 @@ def qr_svg(url: str) -> str:
 
 
 def subtitle(point: Point) -> str:
-    if point.kind == Point.Kind.SCALE and point.owner is not None:
-        return str(point.owner)
+    if point.department is not None:
+        return f"责任单位：{point.department.name}"
     return f"{point.grid.parent.name if point.grid.parent else ''} {point.grid.name}".strip()
 
 

@@ -86,7 +86,7 @@ def label_sheet(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", Point.Kind.SCALE)
     if kind not in Point.Kind.values:
         kind = Point.Kind.SCALE
-    points = Point.objects.filter(kind=kind, active=True).select_related("grid__parent", "owner__market").order_by("grid__code", "name")
+    points = Point.objects.filter(kind=kind, active=True).select_related("grid__parent", "owner__market", "department").order_by("grid__code", "name")
     response = HttpResponse(labels.to_pdf(points), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="labels-{kind}.pdf"'
     return response

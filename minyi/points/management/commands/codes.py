@@ -54,7 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(f"已导入 {len(points)} 个点位")
 
     def _print(self, options: dict[str, Any]) -> None:
-        qs = Point.objects.filter(kind=options["kind"], active=True).select_related("grid__parent", "owner__market").order_by("grid__code", "name")
+        qs = Point.objects.filter(kind=options["kind"], active=True).select_related("grid__parent", "owner__market", "department").order_by("grid__code", "name")
         if options["grid"]:
             qs = qs.filter(grid__code__startswith=options["grid"])
         points = list(qs)
