@@ -136,6 +136,25 @@ def schematic_svg(
     return "".join(parts)
 
 
+def close_up(centres: dict[str, Centre], shown: list[Point], chosen: str, ranked: list[tuple[Point, float]]) -> str:
+    """The schematic map around the chosen community and its nearest points only (readable on a phone)."""
+    centre = centres.get(chosen)
+    if centre is None or not ranked:
+        return ""
+    lats = [centre.lat, *(float(p.lat) for p, _ in ranked)]  # type: ignore[arg-type]
+    lngs = [centre.lng, *(float(p.lng) for p, _ in ranked)]  # type: ignore[arg-type]
+    margin_lat = max((max(lats) - min(lats)) * 0.25, 0.002)
+    margin_lng = max((max(lngs) - min(lngs)) * 0.25, 0.002)
+    lo_lat, hi_lat, lo_lng, hi_lng = min(lats) - margin_lat, max(lats) + margin_lat, min(lngs) - margin_lng, max(lngs) + margin_lng
+
+    def inside(lat: float, lng: float) -> bool:
+        return lo_lat <= lat <= hi_lat and lo_lng <= lng <= hi_lng
+
+    near_centres = {code: c for code, c in centres.items() if inside(c.lat, c.lng)}
+    near_points = [p for p in shown if p.lat is not None and p.lng is not None and inside(float(p.lat), float(p.lng))]
+    return schematic_svg(near_centres, near_points, chosen=chosen, ranked=ranked, width=320, height=220)
+
+
 def legend(services: list[str]) -> list[dict[str, Any]]:
     labels = dict(Point.Service.choices)
     return [{"code": s, "label": labels[s], "colour": colour_of(s)} for s in services if s in labels]

@@ -128,6 +128,7 @@ def service_map(request: HttpRequest) -> HttpResponse:
         "listed": [{"point": p, "nav": geo.nav_link(p)} for p in candidates[:LISTED]],
         "total": len(candidates),
         "svg": geo.schematic_svg(centres, candidates, chosen=near, ranked=ranked),
+        "close_up": geo.close_up(centres, candidates, near, ranked),
         "legend": geo.legend([service] if service else list(Point.Service.values)),
     }
     return render(request, "points/service_map.html", context)
