@@ -101,7 +101,7 @@ STREET_SERVICES: list[tuple[str, list[str]]] = [
     (S.TAX, ["{s}街道税务服务点"]),
     (S.POLICE, ["{s}派出所户籍窗口"]),
 ]
-DEPT_FOR_SERVICE = {S.GOV: "sjj", S.MEDICAL_INSURANCE: "rsj", S.EMPLOYMENT: "rsj", S.SOCIAL_SECURITY: "rsj", S.ELDERLY: "mzj",
+DEPT_FOR_SERVICE: dict[str, str] = {S.GOV: "sjj", S.MEDICAL_INSURANCE: "rsj", S.EMPLOYMENT: "rsj", S.SOCIAL_SECURITY: "rsj", S.ELDERLY: "mzj",
                     S.VETERANS: "mzj", S.DISABILITY: "cl", S.LEGAL: "sjj", S.TAX: "sjj", S.POLICE: "gaj"}  # fmt: skip
 
 SCALE_REPORTS = [

@@ -127,7 +127,7 @@ def schematic_svg(
             f'<text x="{x + 6:.1f}" y="{y - 6:.1f}" font-size="{13 if here else 10}" fill="#1a1a1a"{bold}>{escape(c.name)}</text>'
         )
     for i, (p, _) in enumerate(ranked or [], start=1):
-        x, y = xy(float(p.lat), float(p.lng))  # ranked points always have coordinates (see ``nearest``)
+        x, y = xy(float(p.lat or 0), float(p.lng or 0))  # ranked points always have coordinates (see ``nearest``)
         parts.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="{colour_of(p.service)}" stroke="#ffffff" stroke-width="2"/>'
             f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" fill="#ffffff" text-anchor="middle" font-weight="bold">{i}</text>'

@@ -32,7 +32,7 @@ class Parsed:
     errors: list[str] = field(default_factory=list)
 
 
-def _by_label_or_code(choices: list[tuple[str, str]], value: str) -> str | None:
+def _by_label_or_code(choices: list[tuple[str, Any]], value: str) -> str | None:
     for code, label in choices:
         if value in (code, str(label)):
             return code

@@ -18,7 +18,7 @@ from minyi.points.models import Point
 
 COLUMNS, ROWS = 3, 4  # 12 labels a sheet, each about 63 x 70 mm
 
-INSTRUCTIONS = {
+INSTRUCTIONS: dict[str, str] = {
     Point.Kind.SCALE: "扫码看检定信息 · 缺斤短两一键反映",
     Point.Kind.STAND: "食品安全隐患扫码随手拍，查实有奖",
     Point.Kind.SERVICE: "扫码看办事指南，一键导航",

@@ -22,7 +22,7 @@ from minyi.core.roles import roles_of
 from minyi.points import labels, queries, services
 from minyi.points.models import Point, PointAudit
 from minyi.workflow.policy import Role
-from minyi.workflow.services import ActionForbidden
+from minyi.workflow.services import ActionForbidden, Actor
 
 LOOP_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 PAGE = 50
@@ -57,7 +57,7 @@ def point_detail(request: HttpRequest, code: str) -> HttpResponse:
     appeals = queries.history(point)
     visible = appeals.filter(pk__in=visible_to(request.user).values("pk"))
     month = appeals.filter(created_at__gte=queries.month_start()).count()
-    may_retire = services.may_manage(services.wf.Actor.of(request.user), point.department)
+    may_retire = services.may_manage(Actor.of(request.user), point.department)
     context = {
         "point": point, "appeals": visible[:100], "total": appeals.count(), "month": month, "url": labels.point_url(point),
         "audit": PointAudit.objects.filter(point=point).order_by("-id")[:20], "may_retire": may_retire,

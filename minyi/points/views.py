@@ -25,6 +25,7 @@ from minyi.points.models import Point
 from minyi.portal.forms import PortalSubmitForm
 from minyi.portal.ratelimit import hit, with_retry_after
 from minyi.portal.views import SUBMITS_PER_HOUR, _browser_caller
+from minyi.workflow.services import CITIZEN
 
 HOUR = 3600
 NEAREST_SHOWN = 5
@@ -76,7 +77,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
                     attachments.check_upload(upload)
                 appeal, created = services.report_at_point(point, intake, caller=_browser_caller(request), idempotency_key=data["idempotency_key"] or None)
                 if created and data["photos"]:
-                    attachments.attach_files(appeal, data["photos"], by=services.wf.CITIZEN)
+                    attachments.attach_files(appeal, data["photos"], by=CITIZEN)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [("photos", exc.messages)]:
                     for error in errors:

@@ -101,7 +101,7 @@ def test_service_map_answers_the_nearest_medical_insurance_point(demo_points: di
     assert ranked[0]["nav"].startswith("geo:")
     assert "<svg" in text  # the schematic map, drawn from coordinates
     assert "tile" not in text.lower() and "leaflet" not in text.lower()  # no external tiles at all
-    assert 'src="http' not in text and "href=\"http" not in text
+    assert 'src="http' not in text and 'href="http' not in text
 
 
 def test_service_map_searches_by_service_and_uses_the_intranet_map(demo_points: dict[str, int], settings: Any) -> None:

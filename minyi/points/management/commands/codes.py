@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minyi.points import importer, labels, services
 from minyi.points.models import Point
-from minyi.workflow.services import SYSTEM
+from minyi.workflow.services import SYSTEM, ActionForbidden
 
 
 class Command(BaseCommand):
@@ -49,12 +49,14 @@ class Command(BaseCommand):
             raise CommandError(f"有 {len(parsed.errors)} 处错误，未导入任何点位")
         try:
             points = services.import_points(parsed.items, by=by, source=path.name)
-        except (ValidationError, services.wf.ActionForbidden) as exc:
+        except (ValidationError, ActionForbidden) as exc:
             raise CommandError("；".join(exc.messages) if isinstance(exc, ValidationError) else exc.message) from exc
         self.stdout.write(f"已导入 {len(points)} 个点位")
 
     def _print(self, options: dict[str, Any]) -> None:
-        qs = Point.objects.filter(kind=options["kind"], active=True).select_related("grid__parent", "owner__market", "department").order_by("grid__code", "name")
+        qs = (
+            Point.objects.filter(kind=options["kind"], active=True).select_related("grid__parent", "owner__market", "department").order_by("grid__code", "name")
+        )
         if options["grid"]:
             qs = qs.filter(grid__code__startswith=options["grid"])
         points = list(qs)
