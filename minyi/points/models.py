@@ -176,6 +176,7 @@ class PointAudit(SealedModel):
         "points_imported": _("批量导入点位"),
         "point_retired": _("停用点位"),
         "scale_verified": _("登记检定"),
+        "verification_expired": _("检定到期"),
     }
 
     objects = PointAuditQuerySet.as_manager()

@@ -169,6 +169,31 @@ def retire_point(point: Point, *, reason: str, by: Any) -> Point:
     return locked
 
 
+VERIFICATION_VALID_DAYS = 365  # 强制检定: market scales are verified once a year
+
+
+def expire_verifications(*, today: dt.date | None = None, by: Any = None) -> int:
+    """检定过期: scales verified more than a year ago are marked expired (the daily sweep). Returns how many.
+
+    One audit row for the run, naming the scales, when any changed.
+    """
+    actor = wf.Actor.of(by or wf.SYSTEM)
+    today = today or timezone.localdate()
+    limit = today - dt.timedelta(days=VERIFICATION_VALID_DAYS)
+    with transaction.atomic():
+        stale = list(
+            Point.objects.select_for_update()
+            .filter(kind=Point.Kind.SCALE, active=True, verified_on__lt=limit)
+            .exclude(verification__in=[Point.Verification.EXPIRED, Point.Verification.FAILED])
+            .values_list("pk", "code")
+        )
+        if not stale:
+            return 0
+        Point.objects.filter(pk__in=[pk for pk, _ in stale]).update(verification=Point.Verification.EXPIRED)
+        _audit(None, actor, "verification_expired", reason=f"检定日期早于 {limit:%Y-%m-%d}", payload={"codes": [c for _, c in stale]})
+    return len(stale)
+
+
 def short_weight_category() -> Category | None:
     """The category 缺斤短两 (under 消费维权), created on first use when the default tree has its parent."""
     code, name, parent_code = SHORT_WEIGHT_CATEGORY

@@ -21,3 +21,12 @@ def points_ranking(limit: int = 10) -> dict[str, Any]:
 def reward_points(appeal: Any) -> dict[str, Any]:
     """``{% load points %}{% reward_points appeal %}`` on the tracking page (only shown after number + phone)."""
     return {"reward": queries.reporter_points(appeal)}
+
+
+@register.inclusion_tag("points/_appeal_point.html")
+def appeal_point(appeal: Any) -> dict[str, Any]:
+    """``{% load points %}{% appeal_point appeal %}`` on a staff page: the point an appeal was filed from, if any."""
+    from minyi.points.models import PointAppeal
+
+    link = PointAppeal.objects.select_related("point__owner__market", "point__grid__parent").filter(appeal=appeal).first()
+    return {"point": link.point if link else None}

@@ -243,3 +243,40 @@ def test_citizen_actor_cannot_manage_points(district: None) -> None:
     data = services.PointData(kind=Point.Kind.TOILET, name="古桥公厕", grid=GridCell.objects.get(code="sqjd-gq"))
     with pytest.raises(ActionForbidden):
         services.create_point(data, by=wf.CITIZEN)
+
+
+def test_staff_pages_and_label_download(scale: Point, stand: Point, people: dict[str, Any]) -> None:
+    client = Client()
+    assert client.get("/points/").status_code == 302  # login first
+    client.force_login(people["nobody"])
+    assert client.get("/points/").status_code == 403
+    client.force_login(people["dispatcher"])
+    listing = client.get("/points/", {"kind": "scale"}).content.decode()
+    assert scale.name in listing and stand.name not in listing
+    pdf = client.get("/points/labels.pdf", {"kind": "stand"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert client.post(f"/points/{stand.code}/retire", {"reason": "驿站搬迁"}).status_code == 302
+    stand.refresh_from_db()
+    assert not stand.active and stand.retired_reason == "驿站搬迁"
+    assert PointAudit.objects.filter(point=stand, event="point_retired").count() == 1
+
+
+def test_verification_sweep_marks_lapsed_scales_expired(scale: Point) -> None:
+    import datetime as dt
+
+    assert services.expire_verifications(today=dt.date(2027, 5, 12)) == 0  # exactly a year: still valid
+    assert services.expire_verifications(today=dt.date(2027, 5, 13)) == 1
+    scale.refresh_from_db()
+    assert scale.verification == Point.Verification.EXPIRED
+    assert "检定过期" in Client().get(f"/q/{scale.code}").content.decode()
+    assert services.expire_verifications(today=dt.date(2027, 6, 1)) == 0  # once
+    assert PointAudit.objects.filter(event="verification_expired").count() == 1
+
+
+def test_appeal_point_tag(scale: Point) -> None:
+    from django.template import Context, Template
+
+    report(Client(), scale)
+    appeal = Appeal.objects.get()
+    html = Template("{% load points %}{% appeal_point appeal %}").render(Context({"appeal": appeal}))
+    assert scale.name in html and f"/points/{scale.code}" in html
