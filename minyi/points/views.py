@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -75,9 +76,11 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 for upload in data["photos"]:
                     attachments.check_upload(upload)
-                appeal, created = services.report_at_point(point, intake, caller=_browser_caller(request), idempotency_key=data["idempotency_key"] or None)
-                if created and data["photos"]:
-                    attachments.attach_files(appeal, data["photos"], by=CITIZEN)
+                with transaction.atomic():  # the report, its point and its photos stand or fall together
+                    key = data["idempotency_key"] or None
+                    appeal, created = services.report_at_point(point, intake, caller=_browser_caller(request), idempotency_key=key)
+                    if created and data["photos"]:
+                        attachments.attach_files(appeal, data["photos"], by=CITIZEN)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [("photos", exc.messages)]:
                     for error in errors:

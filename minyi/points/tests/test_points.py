@@ -280,3 +280,16 @@ def test_appeal_point_tag(scale: Point) -> None:
     appeal = Appeal.objects.get()
     html = Template("{% load points %}{% appeal_point appeal %}").render(Context({"appeal": appeal}))
     assert scale.name in html and f"/points/{scale.code}" in html
+
+
+def test_a_scanned_report_may_carry_photos(scale: Point) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from minyi.core.bodylimit import cap_for
+
+    assert cap_for(f"/q/{scale.code}") == cap_for("/portal/")  # photos from a scan are as welcome as from the portal
+    from minyi.portal.tests.test_portal import PNG as png
+
+    report(Client(), scale, photos=SimpleUploadedFile("scale.png", png, content_type="image/png"))  # type: ignore[arg-type]
+    appeal = Appeal.objects.get()
+    assert appeal.attachments.count() == 1
