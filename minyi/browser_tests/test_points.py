@@ -64,3 +64,34 @@ def test_scan_a_scale_and_report_short_weight(browser: Any, live_server: Any, di
     assert "无法识别的二维码" in phone.content()
     phone.close()
     desk.close()
+
+
+def test_service_map_on_a_phone_is_accessible_and_answers(browser: Any, live_server: Any, district_tx: None) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from minyi.points.demo import seed_points
+
+    seed_points()
+    page = new_page(browser, mobile=True)
+    page.goto(f"{live_server.url}/portal/")
+    page.get_by_role("link", name="办事网点").click()
+    page.select_option("#near", label="青枫街道/枫亭社区")
+    page.select_option("#service", label="医保服务点")
+    page.get_by_role("button", name="查找").click()
+    answer = page.get_by_test_id("answer").inner_text()
+    assert answer.startswith("离枫亭社区最近的医保服务点是")
+    assert page.locator("svg.schematic").count() == 2  # the close-up and the district, drawn without tiles
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.reload()
+    assert all(url.startswith(live_server.url) for url in requested), requested  # nothing from outside
+    results = Axe().run(page)
+    serious = [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert serious == [], results.generate_report()
+    shot(page, "points-4-service-map")
+    scale = Point.objects.filter(kind=Point.Kind.SCALE).first()
+    assert scale is not None
+    page.goto(f"{live_server.url}/q/{scale.code}")
+    results = Axe().run(page)
+    assert [v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")] == [], results.generate_report()
+    page.close()
