@@ -107,13 +107,19 @@ def _owner(kind: str, name: str, *, market: Owner | None = None, stall: str = ""
     return owner
 
 
+def _with_defaults(data: PointData) -> PointData:
+    """A scale without a responsible department belongs to 市场监管."""
+    if data.kind == Point.Kind.SCALE and data.department is None:
+        data.department = Department.objects.filter(code=MARKET_DEPARTMENT).first()
+    return data
+
+
 def _build(data: PointData, now: dt.datetime) -> Point:
     owner = None
     department = data.department
     if data.kind == Point.Kind.SCALE:
         market = _owner(Owner.Kind.MARKET, data.market.strip(), grid=data.grid, address=data.address)
         owner = _owner(Owner.Kind.MERCHANT, data.merchant.strip(), market=market, stall=data.stall.strip(), grid=data.grid)
-        department = department or Department.objects.filter(code=MARKET_DEPARTMENT).first()
     return Point(
         kind=data.kind, name=data.name, grid=data.grid, address=data.address.strip(), lat=data.lat, lng=data.lng, owner=owner,
         department=department, verified_on=data.verified_on, verification=data.verification or (Point.Verification.VALID if data.verified_on else ""),
@@ -125,6 +131,7 @@ def create_point(data: PointData, *, by: Any) -> Point:
     """新建点位: one point with a fresh code."""
     actor = wf.Actor.of(by)
     data.clean()
+    _with_defaults(data)
     if not may_manage(actor, data.department):
         raise wf.ActionForbidden("您没有管理该点位的权限")
     with transaction.atomic():
@@ -141,6 +148,7 @@ def import_points(items: list[PointData], *, by: Any, source: str = "") -> list[
         raise ValidationError("没有可导入的点位")
     for item in items:
         item.clean()
+        _with_defaults(item)
         if not may_manage(actor, item.department):
             raise wf.ActionForbidden("您没有管理这些点位的权限")
     now = timezone.now()

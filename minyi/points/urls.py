@@ -11,6 +11,7 @@ urlpatterns = [
     # Staff.
     path("points/", staff.point_list, name="list"),
     path("points/labels.pdf", staff.label_sheet, name="labels"),
+    path("points/import", staff.import_sheet, name="import"),
     path("points/rewards", staff.rewards, name="rewards"),
     path("points/rewards/<str:number>/decide", staff.decide, name="decide"),
     path("points/<str:code>", staff.point_detail, name="detail"),

@@ -293,3 +293,30 @@ def test_a_scanned_report_may_carry_photos(scale: Point) -> None:
     report(Client(), scale, photos=SimpleUploadedFile("scale.png", png, content_type="image/png"))  # type: ignore[arg-type]
     appeal = Appeal.objects.get()
     assert appeal.attachments.count() == 1
+
+
+def test_import_page_reports_rows_and_imports_all_or_nothing(people: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client()
+    client.force_login(people["dispatcher"])
+    assert client.get("/points/import?template=1").content[:2] == b"PK"
+    bad = _sheet([importer.HEADERS, ["公厕", "古桥弄公厕", "古桥社区"], ["路灯", "明湖路 3 号路灯", "湖滨社区"]]).getvalue()
+    page = client.post("/points/import", {"file": SimpleUploadedFile("p.xlsx", bad)})
+    assert page.status_code == 400
+    assert "第 3 行：类型“路灯”无效" in page.content.decode()
+    assert not Point.objects.exists()
+    good = _sheet([importer.HEADERS, ["公厕", "古桥弄公厕", "古桥社区"]]).getvalue()
+    assert client.post("/points/import", {"file": SimpleUploadedFile("p.xlsx", good)}).status_code == 302
+    assert Point.objects.get().name == "古桥弄公厕"
+
+
+def test_market_regulation_handler_may_import_scales_but_not_other_units_points(scj_handler: Any) -> None:
+    from minyi.directory.models import GridCell
+
+    ft = GridCell.objects.get(code="qfjd-ft")
+    scale = services.PointData(kind=Point.Kind.SCALE, name="枫亭菜场 7号 张记鲜肉", grid=ft, market="枫亭菜场", merchant="张记鲜肉")
+    assert services.import_points([scale], by=scj_handler)[0].department.code == "scj"  # type: ignore[union-attr]
+    toilet = services.PointData(kind=Point.Kind.TOILET, name="枫亭公厕", grid=ft)
+    with pytest.raises(ActionForbidden):
+        services.import_points([toilet], by=scj_handler)
