@@ -51,6 +51,15 @@ class Satisfaction(models.IntegerChoices):
     VERY_SATISFIED = 5, _("非常满意")
 
 
+class CallbackMethod(models.TextChoices):
+    """How the 回访 reached the citizen; kept in the callback's audit row (``payload.callback_method``)."""
+
+    PHONE = "phone", _("电话回访")
+    SMS = "sms", _("短信回访")
+    VISIT = "visit", _("上门回访")
+    ONLINE = "online", _("群众网上评价")
+
+
 STATUS_CHOICES = [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW]
 
 
@@ -167,7 +176,18 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
+    class Stage(models.TextChoices):
+        """The step a file came with: a reply's files are shown to the citizen, the others stay internal."""
+
+        INTAKE = "intake", _("登记材料")
+        REPLY = "reply", _("答复材料")
+        RETURN = "return", _("退单材料")
+        EXTENSION = "extension", _("延期材料")
+        SUSPEND = "suspend", _("挂起材料")
+        CALLBACK = "callback", _("回访材料")
+
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    stage = models.CharField("环节", max_length=16, choices=Stage.choices, default=Stage.INTAKE)
     file = models.FileField("文件", upload_to=attachment_path)
     original_name = models.CharField("文件名", max_length=200)
     stored_name = models.CharField(max_length=80, editable=False)

@@ -26,7 +26,7 @@ from minyi.appeals.validators import normalize_phone
 from minyi.core.pii import mask_phone
 from minyi.core.roles import roles_of
 from minyi.desk import suggestions
-from minyi.directory.models import Category, Department
+from minyi.directory.models import Category, Department, GridCell
 from minyi.workflow.machine import State, TransitionError
 from minyi.workflow.policy import Role
 from minyi.workflow.services import ActionForbidden
@@ -141,7 +141,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=403)
     text = f"{request.GET.get('title', '')}\n{request.GET.get('content', '')}".strip()
     result = suggestions.for_text(text, address=request.GET.get("address", "")) if len(text) >= 6 else None
-    return render(request, "desk/_suggest.html", {"s": result})
+    # The place named in the text or the address, resolved to 街道/社区 by the grid's names and aliases.
+    place = GridCell.objects.select_related("parent").filter(code=result["grid"]).first() if result and result.get("grid") else None
+    return render(request, "desk/_suggest.html", {"s": result, "place": place})
 
 
 # ----- 派单 dispatcher --------------------------------------------------------------

@@ -34,6 +34,7 @@ class EffectInput:
     extension_days: int = 0
     merge_into_id: int | None = None
     reason_code: str = ""
+    callback_method: str = ""  # 电话/短信/上门 … for 回访 (appeals.models.CallbackMethod)
     notices: list[tuple[str, str]] = field(default_factory=list)  # (audience, kind)
 
 
@@ -264,7 +265,8 @@ IMPLEMENTATIONS: dict[str, Effect] = {
 def payload_of(e: EffectInput) -> dict[str, Any]:
     """The parts of the input worth keeping in the audit row."""
     data: dict[str, Any] = {}
-    for key in ("department_id", "category_id", "reply", "satisfaction", "resolved", "comment", "extension_days", "merge_into_id", "reason_code"):
+    kept = ("department_id", "category_id", "reply", "satisfaction", "resolved", "comment", "extension_days", "merge_into_id", "reason_code", "callback_method")
+    for key in kept:
         value = getattr(e, key)
         if value not in (None, "", 0):
             data[key] = value

@@ -174,6 +174,7 @@ def perform(
     extension_days: int = 0,
     merge_into: Appeal | None = None,
     reason_code: str = "",
+    callback_method: str = "",
     now: dt.datetime | None = None,
 ) -> Appeal:
     """Fire ``event`` on the appeal as ``by``; raise ActionForbidden or TransitionError if not allowed."""
@@ -219,6 +220,7 @@ def perform(
             extension_days=extension_days,
             merge_into_id=merge_into.pk if merge_into is not None else None,
             reason_code=reason_code,
+            callback_method=callback_method,
         )
         for name in transition.effects:
             IMPLEMENTATIONS[name](locked, effect_input)
