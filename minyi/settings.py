@@ -18,6 +18,10 @@
 | MINYI_JOBS_PERIODIC | on in serve (inline) | the inline worker fires periodic work (sweeps, rollups, hot topics); 0: off; Celery: `minyi beat` |
 | MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
+| MINYI_POINTS_BASE_URL | http://127.0.0.1:8000 | public address printed in point QR labels (``<base>/q/<code>``) |
+| MINYI_MAP_NAV_URL | (empty) | intranet map navigation link with {lat} {lng} {name}; empty: a ``geo:`` link |
+| MINYI_POINTS_AUTO_ROUTE | 1 | 0: reports from a scale's code wait for the dispatcher instead of going straight to its department |
+| MINYI_POINTS_REWARD | 10 | reward points for a 随手拍 report the handling department confirms valid |
 | MINYI_AUDIT_KEY / MINYI_AUDIT_KEY_FILE | derived from the secret in debug | HMAC-SM3 key of the audit hash chains; required outside debug |
 | MINYI_AUDIT_WITNESS_FILE | <var>/audit/witness.jsonl | append-only file outside the database where each audit chain head is witnessed |
 | MINYI_SECURITY_LOG_RETENTION_DAYS | 180 | days the security log is kept (at least 180) |
@@ -131,6 +135,7 @@ INSTALLED_APPS = [
     "minyi.assistant",
     "minyi.portal",
     "minyi.desk",
+    "minyi.points",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -334,6 +339,13 @@ MINYI_NOTIFY_BACKEND = os.environ.get("MINYI_NOTIFY_BACKEND", "console")
 MINYI_MAP_TILES = os.environ.get("MINYI_MAP_TILES", "")
 MINYI_MAP_CENTER = [float(x) for x in os.environ.get("MINYI_MAP_CENTER", "31.30,120.61").split(",")]
 MINYI_AUTO_DISPATCH = _flag("MINYI_AUTO_DISPATCH", "0")
+# Point codes (minyi.points): the public address printed in QR labels, the intranet map's navigation link
+# ({lat} {lng} {name}; empty: a geo: URI), reports from a scale routed to its department at once, and the
+# reward points for a 随手拍 report confirmed valid.
+MINYI_POINTS_BASE_URL = os.environ.get("MINYI_POINTS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+MINYI_MAP_NAV_URL = os.environ.get("MINYI_MAP_NAV_URL", "")
+MINYI_POINTS_AUTO_ROUTE = _flag("MINYI_POINTS_AUTO_ROUTE", "1")
+MINYI_POINTS_REWARD = int(os.environ.get("MINYI_POINTS_REWARD", "10"))
 MINYI_TRIAGE_MODEL = os.environ.get("MINYI_TRIAGE_MODEL", str(VAR_DIR / "models" / "triage.npz"))
 # "async": suggestions are an outbox job (minyi.jobs) written with the appeal and run by a
 # worker after commit; "sync": inside intake_appeal (the test suite's default, see conftest).

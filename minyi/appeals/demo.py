@@ -342,4 +342,7 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
         from minyi.accountability.scheduler import run_sweep
 
         run_sweep(anchor)
+    from minyi.points.demo import seed_points  # stands, markets with their scales, 270+ service points (issue 19)
+
+    seed_points()
     return appeals
