@@ -27,7 +27,6 @@ urlpatterns = [
     path("assistant/", include("minyi.assistant.urls")),
     path("audit/", include("minyi.audit.urls")),
     path("exchange/", include("minyi.exchange.urls")),
-
     path("", include("minyi.points.urls")),  # /q/<code> (QR labels), /fuwu/ (15-minute service map), /points/…
     path("", include("minyi.api.urls")),  # /api/v1/… and /open311/v2/…
 ]
