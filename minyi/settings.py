@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "minyi.assistant",
     "minyi.portal",
     "minyi.desk",
+    "minyi.proposals",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
