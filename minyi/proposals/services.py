@@ -150,6 +150,37 @@ def register_proposal(data: ProposalData, *, by: Any, now: dt.datetime | None = 
         )
 
 
+def register_proposals(items: Sequence[ProposalData], *, by: Any, now: dt.datetime | None = None) -> list[Proposal]:
+    """登记 in bulk (a session's proposals, an import): ``appeals.services.bulk_intake`` and one
+    ``bulk_create``, in one transaction. Every item needs its number; a taken one fails the whole batch."""
+    actor = _liaison(by, Role.OPERATOR)
+    now = now or timezone.now()
+    for item in items:
+        item.clean()
+        if item.number is None:
+            raise _invalid("number", gettext("批量登记须为每件写明编号"))
+    channels = {c.code: c for c in Channel.objects.filter(code__in=set(CHANNEL_OF.values()))}
+    intakes = [
+        appeals.IntakeData(
+            channel=channels[CHANNEL_OF[Kind(d.kind)]], title=d.title, content=d.content, kind=AppealKind.SUGGESTION,
+            submitter_name=d.proposer_name, phone=d.proposer_phone,
+        )
+        for d in items
+    ]
+    with transaction.atomic():
+        rows = appeals.bulk_intake(intakes, by=actor, now=now)
+        return Proposal.objects.bulk_create(
+            [
+                Proposal(
+                    appeal=appeal, kind=d.kind, year=d.year or _today(now).year, number=d.number, session=d.session,
+                    proposer_name=d.proposer_name, proposer_group=d.proposer_group, proposer_phone=intake.phone,
+                    co_signers=d.co_signers, created_at=now,
+                )
+                for d, intake, appeal in zip(items, intakes, rows, strict=True)
+            ]
+        )
+
+
 def _locked(proposal: Proposal) -> Proposal:
     return Proposal.objects.select_for_update().select_related("appeal").get(pk=proposal.pk)
 
