@@ -6,6 +6,7 @@ The liaison office, the 主办 unit (区住建局) and the 协办 unit (区城�
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,8 +84,18 @@ def test_a_proposal_from_assignment_to_satisfaction(browser: Any, live_server: A
     co = phone(browser, base, "h-cgj")
     act(co, base, pk, "opinion", {"opinion": "同意主办单位意见，施工期间配合做好市容和渣土管理。"}, department=cgj)
     assert "同意主办单位意见" in co.locator("#opinions").inner_text()
-    act(lead, base, pk, "consult", {"held_on": today, "place": "湖滨社区议事厅", "participants": "沈建国代表、区住建局副局长",
-                                    "summary": "逐户走访后，代表同意先行试点两个单元，并希望年内开工。"})
+    act(
+        lead,
+        base,
+        pk,
+        "consult",
+        {
+            "held_on": today,
+            "place": "湖滨社区议事厅",
+            "participants": "沈建国代表、区住建局副局长",
+            "summary": "逐户走访后，代表同意先行试点两个单元，并希望年内开工。",
+        },
+    )
     assert "湖滨社区议事厅" in lead.locator("#consultations").inner_text()
 
     # 答复函 (B), reviewed by the liaison office, downloadable as Word.
@@ -92,7 +103,7 @@ def test_a_proposal_from_assignment_to_satisfaction(browser: Any, live_server: A
     shot(lead, "proposal-2-letter")
     with lead.expect_download() as download:
         lead.get_by_test_id("letter-download").click()
-    texts = [p.text for p in Document(io.BytesIO(open(download.value.path(), "rb").read())).paragraphs]
+    texts = [p.text for p in Document(io.BytesIO(Path(download.value.path()).read_bytes())).paragraphs]
     assert texts[0] == "B类" and "沈建国代表：" in texts
     act(liaison, base, pk, "approve")
     assert status(liaison, base, pk) == "待回访"

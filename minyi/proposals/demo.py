@@ -123,10 +123,16 @@ class Seeder:
             assigned_on = dt.date(self.year, 2, 26)
             session = npc_session if npc else cppcc_session
         data = services.ProposalData(
-            kind=kind, title=title, content=content, proposer_name=_name(rng),
+            kind=kind,
+            title=title,
+            content=content,
+            proposer_name=_name(rng),
             proposer_group=rng.choice(words.NPC_DELEGATIONS if npc else words.CPPCC_SECTORS),
-            proposer_phone=f"139{rng.randint(0, 99_999_999):08d}", co_signers=rng.choice([0, 0, 2, 3, 5, 8, 10]),
-            session=session, year=registered.astimezone(SHANGHAI).year, number=number,
+            proposer_phone=f"139{rng.randint(0, 99_999_999):08d}",
+            co_signers=rng.choice([0, 0, 2, 3, 5, 8, 10]),
+            session=session,
+            year=registered.astimezone(SHANGHAI).year,
+            number=number,
         )
         return Planned(data, registered, assigned_on, lead_code, co_units, body, late)
 
@@ -158,21 +164,26 @@ class Seeder:
         return self._answer(index, proposal, handler, body, stop)
 
     def _opinion(self, unit: Department, lead: Department) -> str:
-        return self.rng.choice([
-            f"{unit.name}同意{lead.name}的办理意见，将在职责范围内配合做好相关工作。",
-            f"经研究，{unit.name}将把相关事项纳入本单位年度工作计划，并与{lead.name}建立联系机制。",
-            f"{unit.name}已安排专人对接，配合{lead.name}开展现场调研，提供相关数据和资料。",
-        ])
+        return self.rng.choice(
+            [
+                f"{unit.name}同意{lead.name}的办理意见，将在职责范围内配合做好相关工作。",
+                f"经研究，{unit.name}将把相关事项纳入本单位年度工作计划，并与{lead.name}建立联系机制。",
+                f"{unit.name}已安排专人对接，配合{lead.name}开展现场调研，提供相关数据和资料。",
+            ]
+        )
 
     def _consult(self, proposal: Proposal, lead: Department, handler: Any, now: dt.datetime) -> None:
         rng = self.rng
         place = rng.choice(words.PLACES)[0]
         who = "代表" if proposal.is_npc else "委员"
         services.record_consultation(
-            proposal, held_on=now.astimezone(SHANGHAI).date(), place=rng.choice(words.CONSULT_PLACES).format(unit=lead.name, place=place),
+            proposal,
+            held_on=now.astimezone(SHANGHAI).date(),
+            place=rng.choice(words.CONSULT_PLACES).format(unit=lead.name, place=place),
             participants=f"{proposal.proposer_name}{who}、{lead.name}分管负责人及业务科室负责人",
             summary=f"双方就办理思路、时间节点和资金安排进行了沟通，{proposal.proposer_name}{who}对办理方案表示认可，并希望加快推进。",
-            by=handler, now=now,
+            by=handler,
+            now=now,
         )
 
     def _answer(self, index: int, proposal: Proposal, handler: Any, body: str, stop: int) -> Proposal:
@@ -181,7 +192,9 @@ class Seeder:
         if stop < 4 or (now := self._later_or_none(proposal, 10, 40)) is None:
             return proposal
         contact = f"{_name(rng)} 0512-6{rng.randint(100_0000, 999_9999)}"
-        services.send_letter(proposal, classification=classification, body=body, contact=contact, signed_on=now.astimezone(SHANGHAI).date(), by=handler, now=now)
+        services.send_letter(
+            proposal, classification=classification, body=body, contact=contact, signed_on=now.astimezone(SHANGHAI).date(), by=handler, now=now
+        )
         if stop < 5 or (now := self._later_or_none(proposal, 1, 3)) is None:
             return proposal
         services.approve_letter(proposal, by=cast.liaison, now=now)
@@ -197,7 +210,15 @@ class Seeder:
                     wf.perform(proposal.appeal, Event.CLAIM, by=handler, now=now)
                 elif step == "letter":
                     redo = body + "\n针对您提出的意见，我们重新研究并明确了实施时间表，相关资金已落实。"
-                    services.send_letter(proposal, classification="A" if classification == "A" else "B", body=redo, contact=contact, signed_on=now.astimezone(SHANGHAI).date(), by=handler, now=now)
+                    services.send_letter(
+                        proposal,
+                        classification="A" if classification == "A" else "B",
+                        body=redo,
+                        contact=contact,
+                        signed_on=now.astimezone(SHANGHAI).date(),
+                        by=handler,
+                        now=now,
+                    )
                 else:
                     services.approve_letter(proposal, by=cast.liaison, now=now)
         if (now := self._later_or_none(proposal, 5, 15)) is None:
@@ -231,10 +252,8 @@ def seed_proposals(seed: int, anchor: dt.datetime, *, password: str) -> int:
         by_number = {(p.kind, p.number): p for p in proposals}
         made = 0
         for index, p in enumerate(planned):
-            if p.late:
-                proposal = services.register_proposal(p.data, by=cast.liaison, now=p.registered)
-            else:
-                proposal = by_number[(p.data.kind, p.data.number)]
+            late_one = services.register_proposal(p.data, by=cast.liaison, now=p.registered) if p.late else None
+            proposal = late_one or by_number[(p.data.kind, p.data.number or 0)]
             seeder.tell(index, proposal, p)
             made += 1
     return made

@@ -49,7 +49,7 @@ def _font(paragraph: Paragraph, name: str, size: float, *, bold: bool = False) -
         rpr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
 
 
-def _line(doc: object, text: str, *, font: str = BODY_FONT, size: float = 16, align: int | None = None, indent: bool = False) -> Paragraph:
+def _line(doc: object, text: str, *, font: str = BODY_FONT, size: float = 16, align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = False) -> Paragraph:
     paragraph: Paragraph = doc.add_paragraph(text)  # type: ignore[attr-defined]
     if align is not None:
         paragraph.alignment = align

@@ -162,8 +162,12 @@ def register_proposals(items: Sequence[ProposalData], *, by: Any, now: dt.dateti
     channels = {c.code: c for c in Channel.objects.filter(code__in=set(CHANNEL_OF.values()))}
     intakes = [
         appeals.IntakeData(
-            channel=channels[CHANNEL_OF[Kind(d.kind)]], title=d.title, content=d.content, kind=AppealKind.SUGGESTION,
-            submitter_name=d.proposer_name, phone=d.proposer_phone,
+            channel=channels[CHANNEL_OF[Kind(d.kind)]],
+            title=d.title,
+            content=d.content,
+            kind=AppealKind.SUGGESTION,
+            submitter_name=d.proposer_name,
+            phone=d.proposer_phone,
         )
         for d in items
     ]
@@ -172,9 +176,16 @@ def register_proposals(items: Sequence[ProposalData], *, by: Any, now: dt.dateti
         return Proposal.objects.bulk_create(
             [
                 Proposal(
-                    appeal=appeal, kind=d.kind, year=d.year or _today(now).year, number=d.number, session=d.session,
-                    proposer_name=d.proposer_name, proposer_group=d.proposer_group, proposer_phone=intake.phone,
-                    co_signers=d.co_signers, created_at=now,
+                    appeal=appeal,
+                    kind=d.kind,
+                    year=d.year or _today(now).year,
+                    number=d.number or 0,  # every item has one (checked above)
+                    session=d.session,
+                    proposer_name=d.proposer_name,
+                    proposer_group=d.proposer_group,
+                    proposer_phone=intake.phone,
+                    co_signers=d.co_signers,
+                    created_at=now,
                 )
                 for d, intake, appeal in zip(items, intakes, rows, strict=True)
             ]
@@ -186,9 +197,7 @@ def _locked(proposal: Proposal) -> Proposal:
 
 
 def _state_error(state: State, what: str) -> TransitionError:
-    return TransitionError(
-        gettext("当前状态“%(state)s”不能%(what)s") % {"state": gettext(STATE_LABELS[state]), "what": what}, code="not_allowed"
-    )
+    return TransitionError(gettext("当前状态“%(state)s”不能%(what)s") % {"state": gettext(STATE_LABELS[state]), "what": what}, code="not_allowed")
 
 
 def assign_proposal(
@@ -219,7 +228,8 @@ def assign_proposal(
         errors["co_units"] = [gettext("主办单位不能同时是协办单位")]
     if errors:
         raise ValidationError(errors)
-    assert lead is not None and assigned_on is not None
+    assert lead is not None
+    assert assigned_on is not None
     with transaction.atomic():
         locked = _locked(proposal)
         if locked.appeal.state is not State.PENDING_DISPATCH:
@@ -257,8 +267,12 @@ def submit_opinion(proposal: Proposal, department: Department, *, opinion: str, 
         row.opinion, row.submitted_at, row.submitted_by_id = opinion, now, actor.user_id
         row.save(update_fields=["opinion", "submitted_at", "submitted_by"])
         wf.record_note(
-            locked.appeal, by=actor, kind=OPINION_EVENT, now=now,
-            reason=gettext("%(unit)s 提交协办意见") % {"unit": department.name}, payload={"department_id": department.pk},
+            locked.appeal,
+            by=actor,
+            kind=OPINION_EVENT,
+            now=now,
+            reason=gettext("%(unit)s 提交协办意见") % {"unit": department.name},
+            payload={"department_id": department.pk},
         )
         with notice_language():
             notice = Notice(
@@ -307,12 +321,21 @@ def record_consultation(
         if locked.appeal.state not in HANDLING:
             raise _state_error(locked.appeal.state, gettext("记录面商"))
         row = Consultation.objects.create(
-            proposal=locked, held_on=held_on, place=place.strip(), participants=participants.strip(),
-            summary=summary.strip(), recorded_by_id=actor.user_id, created_at=now,
+            proposal=locked,
+            held_on=held_on,
+            place=place.strip(),
+            participants=participants.strip(),
+            summary=summary.strip(),
+            recorded_by_id=actor.user_id,
+            created_at=now,
         )
         wf.record_note(
-            locked.appeal, by=actor, kind=CONSULTATION_EVENT, now=now,
-            reason=gettext("%(day)s 在%(place)s面商") % {"day": held_on.isoformat(), "place": row.place}, payload={"consultation_id": row.pk},
+            locked.appeal,
+            by=actor,
+            kind=CONSULTATION_EVENT,
+            now=now,
+            reason=gettext("%(day)s 在%(place)s面商") % {"day": held_on.isoformat(), "place": row.place},
+            payload={"consultation_id": row.pk},
         )
     return row
 

@@ -16,6 +16,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -34,6 +35,7 @@ from minyi.workflow.services import ActionForbidden
 from minyi.workflow.sla import SLA_STATE_LABELS, sla_state
 
 PAGE = 30
+StrOrPromise = str | Promise
 
 
 def due_day(proposal: Proposal) -> dt.date | None:
@@ -102,8 +104,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [
-        {"p": p, "proposer": services.proposer_shown(p, request.user), "due": due_day(p), "sla": _sla(p, now), "satisfaction": p.satisfaction}
-        for p in page
+        {"p": p, "proposer": services.proposer_shown(p, request.user), "due": due_day(p), "sla": _sla(p, now), "satisfaction": p.satisfaction} for p in page
     ]
     year = int(f["year"]) if f["year"].isdigit() else now.astimezone(SHANGHAI).year
     query = "&".join(f"{k}={v}" for k, v in f.items() if v)
@@ -152,7 +153,7 @@ def _add_errors(form: forms.Form, exc: ValidationError) -> None:
 
 @dataclass(frozen=True)
 class Action:
-    label: str
+    label: StrOrPromise
     form: type[forms.Form]
     offered: Callable[[Proposal, Any], bool]
 
@@ -177,9 +178,7 @@ def _liaison_in(*states: State) -> Callable[[Proposal, Any], bool]:
 ACTIONS: dict[str, Action] = {
     "assign": Action(gettext_lazy("交办"), pf.AssignForm, _liaison_in(State.PENDING_DISPATCH)),
     "claim": Action(gettext_lazy("签收"), pf.EmptyForm, lambda p, u: _lead(u, p) and p.appeal.state is State.DISPATCHED),
-    "opinion": Action(
-        gettext_lazy("提交协办意见"), pf.OpinionForm, lambda p, u: p.appeal.state in services.HANDLING and _pending_units(u, p).exists()
-    ),
+    "opinion": Action(gettext_lazy("提交协办意见"), pf.OpinionForm, lambda p, u: p.appeal.state in services.HANDLING and _pending_units(u, p).exists()),
     "consult": Action(
         gettext_lazy("记录面商"), pf.ConsultationForm, lambda p, u: p.appeal.state in services.HANDLING and (_lead(u, p) or services.is_liaison(u))
     ),
@@ -260,9 +259,7 @@ def letter_docx(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _visible(request, pk)
     if not proposal.classification:
         raise Http404(gettext("还没有答复函"))
-    response = HttpResponse(
-        letter.render_letter(proposal), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
+    response = HttpResponse(letter.render_letter(proposal), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(letter.filename_of(proposal))}"
     return response
 

@@ -78,7 +78,9 @@ def test_reopening_gives_one_month_from_the_reopening(liaison: Any, people: dict
     at = dt.datetime(2025, 7, 3, 9, 0, tzinfo=SHANGHAI)
     proposal = services.assign_proposal(proposal, lead=zjj, assigned_on=ASSIGNED_ON, by=liaison, now=at)
     wf.perform(proposal.appeal, Event.CLAIM, by=people["handler"], now=at + dt.timedelta(hours=2))
-    services.send_letter(proposal, classification="B", body="已将湖滨新村加装电梯列入明年计划，正在开展入户意见征集。", by=people["handler"], now=at + dt.timedelta(days=20))
+    services.send_letter(
+        proposal, classification="B", body="已将湖滨新村加装电梯列入明年计划，正在开展入户意见征集。", by=people["handler"], now=at + dt.timedelta(days=20)
+    )
     services.approve_letter(proposal, by=liaison, now=at + dt.timedelta(days=21))
     reopen_at = dt.datetime(2025, 8, 4, 10, 0, tzinfo=SHANGHAI)
     services.rate_proposal(proposal, satisfaction="unsatisfied", comment="进度太慢", by=liaison, now=reopen_at)

@@ -117,7 +117,12 @@ def test_opinion_one_per_unit_from_that_unit_with_a_notice(liaison: Any, people:
 @pytest.mark.django_db
 def test_consultation_by_the_lead_unit_or_the_liaison(liaison: Any, people: dict[str, Any]) -> None:
     proposal = _assigned(liaison)
-    kwargs = {"held_on": dt.date(2025, 7, 10), "place": "湖滨社区议事厅", "participants": "沈建国代表、区住建局副局长", "summary": "逐户走访后，代表同意先行试点两个单元。"}
+    kwargs = {
+        "held_on": dt.date(2025, 7, 10),
+        "place": "湖滨社区议事厅",
+        "participants": "沈建国代表、区住建局副局长",
+        "summary": "逐户走访后，代表同意先行试点两个单元。",
+    }
     with pytest.raises(wf.ActionForbidden):
         services.record_consultation(proposal, by=people["other_handler"], now=AT + dt.timedelta(days=10), **kwargs)
     with pytest.raises(ValidationError) as exc:
@@ -171,7 +176,15 @@ def test_the_whole_loop_with_unsatisfied_reopen_and_satisfied_close(liaison: Any
     services.assign_proposal(proposal, lead=_dept("zjj"), co_units=[_dept("cgj")], assigned_on=ASSIGNED_ON, by=liaison, now=AT)
     appeal_services.claim_appeal(proposal.appeal, by=people["handler"])
     services.submit_opinion(proposal, _dept("cgj"), opinion="同意主办单位意见，配合做好市容管理。", by=people["other_handler"])
-    services.record_consultation(proposal, held_on=dt.date(2025, 7, 3), place="区住建局会议室", participants="沈建国代表", summary="面商后代表对推进方案表示认可。", by=people["handler"], now=AT)
+    services.record_consultation(
+        proposal,
+        held_on=dt.date(2025, 7, 3),
+        place="区住建局会议室",
+        participants="沈建国代表",
+        summary="面商后代表对推进方案表示认可。",
+        by=people["handler"],
+        now=AT,
+    )
     services.send_letter(proposal, classification="B", body=LETTER, by=people["handler"])
     with pytest.raises(wf.ActionForbidden):
         services.approve_letter(proposal, by=people["handler"])
@@ -191,8 +204,19 @@ def test_the_whole_loop_with_unsatisfied_reopen_and_satisfied_close(liaison: Any
     assert proposal.letter_count == 2 and proposal.classification == "A"
     assert wf.replay_state(proposal.appeal) is State.CLOSED
     assert _events(proposal) == [
-        "register", "accept", "dispatch", "claim", services.OPINION_EVENT, services.CONSULTATION_EVENT, "reply", "approve_reply",
-        "reopen", "claim", "reply", "approve_reply", "close",
+        "register",
+        "accept",
+        "dispatch",
+        "claim",
+        services.OPINION_EVENT,
+        services.CONSULTATION_EVENT,
+        "reply",
+        "approve_reply",
+        "reopen",
+        "claim",
+        "reply",
+        "approve_reply",
+        "close",
     ]
 
 
