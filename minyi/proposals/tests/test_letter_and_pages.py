@@ -146,3 +146,11 @@ def test_detail_actions_and_download(liaison: Any, people: dict[str, Any]) -> No
     download = other.get(f"/proposals/{proposal.pk}/letter.docx")
     assert download.status_code == 200 and download["Content-Type"].endswith("wordprocessingml.document")
     assert "A类" in [p.text for p in Document(io.BytesIO(download.content)).paragraphs]
+
+
+@pytest.mark.django_db
+def test_the_liaison_lands_on_the_proposals_desk(liaison: Any) -> None:
+    response = _client(liaison).get("/desk/")
+    assert response.status_code == 302 and response["Location"] == "/proposals/"
+    page = _client(liaison).get("/proposals/").content.decode()
+    assert "登记建议提案" in page and 'href="/proposals/"' in page  # the navigation link
