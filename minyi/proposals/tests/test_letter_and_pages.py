@@ -12,6 +12,7 @@ from django.test import Client
 from docx import Document
 
 from minyi.appeals import services as appeal_services
+from minyi.conftest import intake
 from minyi.directory.models import Department
 from minyi.proposals import letter, services
 from minyi.proposals.models import Kind, Proposal, ProposerSatisfaction
@@ -154,3 +155,13 @@ def test_the_liaison_lands_on_the_proposals_desk(liaison: Any) -> None:
     assert response.status_code == 302 and response["Location"] == "/proposals/"
     page = _client(liaison).get("/proposals/").content.decode()
     assert "登记建议提案" in page and 'href="/proposals/"' in page  # the navigation link
+
+
+@pytest.mark.django_db
+def test_the_appeal_page_points_to_the_proposal(liaison: Any, people: dict[str, Any]) -> None:
+    proposal = register(liaison)
+    services.assign_proposal(proposal, lead=Department.objects.get(code="zjj"), assigned_on=ASSIGNED_ON, by=liaison, now=AT)
+    page = _client(people["handler"]).get(f"/appeals/{proposal.appeal.number}").content.decode()
+    assert f'href="/proposals/{proposal.pk}"' in page
+    other = intake(by=people["operator"])
+    assert "打开建议提案页面" not in _client(people["operator"]).get(f"/appeals/{other.number}").content.decode()
