@@ -165,3 +165,15 @@ def test_the_appeal_page_points_to_the_proposal(liaison: Any, people: dict[str, 
     assert f'href="/proposals/{proposal.pk}"' in page
     other = intake(by=people["operator"])
     assert "打开建议提案页面" not in _client(people["operator"]).get(f"/appeals/{other.number}").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_handler_sees_the_proposals_of_their_unit(liaison: Any, people: dict[str, Any]) -> None:
+    _answered(liaison, people)  # 主办: 区住建局
+    cgj = Department.objects.get(code="cgj")
+    led_by_cgj = register(liaison, title="关于提升青枫路沿线市容环境的建议")
+    services.assign_proposal(led_by_cgj, lead=cgj, co_units=[Department.objects.get(code="zjj")], assigned_on=ASSIGNED_ON, by=liaison, now=AT)
+    page = _client(people["handler"]).get(f"/proposals/?year=2025&unit={cgj.pk}&state=open").content.decode()
+    assert "青枫路沿线市容" in page and "湖滨新村" not in page  # 协办 for zjj, led by cgj
+    page = _client(people["other_handler"]).get("/proposals/").content.decode()
+    assert "青枫路沿线市容" in page and "湖滨新村" not in page
