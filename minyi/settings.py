@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "minyi.portal",
     "minyi.desk",
     "minyi.points",
+    "minyi.proposals",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",

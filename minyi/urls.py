@@ -24,6 +24,7 @@ urlpatterns = [
     path("directory/", include("minyi.directory.urls")),  # public district boundaries (no personal data)
     path("triage/", include("minyi.triage.urls")),
     path("reports/", include("minyi.reports.urls")),
+    path("proposals/", include("minyi.proposals.urls")),
     path("assistant/", include("minyi.assistant.urls")),
     path("audit/", include("minyi.audit.urls")),
     path("exchange/", include("minyi.exchange.urls")),

@@ -11,6 +11,9 @@ from minyi.workflow.policy import ROLE_LABELS, Role
 # Who sees 智能派单质量 (/triage/quality): the navigation link and the page (``minyi.triage.quality.QUALITY_ROLES``).
 TRIAGE_QUALITY_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 
+# Who sees the 建议提案 desk (/proposals/): the liaison office, the units handling them, overseers.
+PROPOSALS_ROLES = frozenset({Role.LIAISON, Role.HANDLER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
+
 
 def minyi_context(request: HttpRequest) -> dict[str, Any]:
     roles = roles_of(request.user)
@@ -19,5 +22,6 @@ def minyi_context(request: HttpRequest) -> dict[str, Any]:
         "is_admin": Role.ADMIN in roles,
         "is_auditor": Role.AUDITOR in roles,
         "sees_triage_quality": bool(roles & TRIAGE_QUALITY_ROLES),
+        "sees_proposals": bool(roles & PROPOSALS_ROLES),
         "calendar_unknown_years": sorted(UNKNOWN_YEARS) if Role.ADMIN in roles else [],
     }

@@ -59,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (Role.HANDLER, "desk:inbox"),
         (Role.SUPERVISOR, "desk:supervise"),
         (Role.ADMIN, "desk:dispatch"),
+        (Role.LIAISON, "proposals:desk"),
     ):
         if role in roles:
             return redirect(target)
