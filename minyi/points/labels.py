@@ -7,9 +7,11 @@ paths in the PDF, so a sheet prints sharp at 300 dpi or any other resolution.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import segno
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -54,6 +56,8 @@ def to_html(points: Iterable[Point]) -> str:
 
 
 def to_pdf(points: Iterable[Point]) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
-    return bytes(HTML(string=to_html(points)).write_pdf())
+    css = finders.find("points/labels.css")
+    sheet = CSS(string=Path(str(css)).read_text(encoding="utf-8")) if css else None
+    return bytes(HTML(string=to_html(points)).write_pdf(stylesheets=[sheet] if sheet else None))
