@@ -39,7 +39,14 @@ $(LEAFLET):
 	cp var/npm/node_modules/leaflet/dist/leaflet.js var/npm/node_modules/leaflet/dist/leaflet.css minyi/portal/static/portal/vendor/
 	cp -r var/npm/node_modules/leaflet/dist/images minyi/portal/static/portal/vendor/
 
-setup: $(STAMP) $(MO_FILES) $(ECHARTS) $(LEAFLET) ## Create .venv and install the pinned dependencies (idempotent)
+AXE := var/axe/axe.min.js
+
+# axe-core for the browser tests' contrast checks (the wall screen), injected into the page; never committed.
+$(AXE):
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix var/npm axe-core@4.10.3
+	mkdir -p $(dir $@) && cp var/npm/node_modules/axe-core/axe.min.js $@
+
+setup: $(STAMP) $(MO_FILES) $(ECHARTS) $(LEAFLET) $(AXE) ## Create .venv and install the pinned dependencies (idempotent)
 	@mkdir -p var
 
 # Unset MINYI_DEBUG means production (docs/security.md); the demo and the benchmarks are development.
@@ -79,4 +86,4 @@ screenshots: setup ## Refresh the user guide's screenshots from the browser test
 	MINYI_ARTEFACTS=$(CURDIR)/docs/img $(BIN)/python -m pytest -q -p no:cacheprovider minyi/browser_tests
 
 clean: ## Remove the virtualenv and local data
-	rm -rf $(VENV) var/*.sqlite3* var/audit var/static var/npm $(ECHARTS) minyi/portal/static/portal/vendor/leaflet* minyi/portal/static/portal/vendor/images
+	rm -rf $(VENV) var/*.sqlite3* var/audit var/static var/npm var/axe $(ECHARTS) minyi/portal/static/portal/vendor/leaflet* minyi/portal/static/portal/vendor/images

@@ -37,7 +37,7 @@ INSERT INTO appeals_appeal (
   number, channel_id, kind, priority, status, submitter_type, submitter_name, credit_code, phone, title, content, address,
   grid_id, category_id, department_id, created_at, accepted_at, dispatched_at, claimed_at, replied_at, closed_at,
   claim_due_at, reply_due_at, reply_warn_at, sla_unit, reply_text, satisfaction, resolved, rating_comment, closed_on_time,
-  bad_rating_at, bad_rating_callback_at, sla_flag, escalation_level, return_count, reopen_count, triage, updated_at)
+  bad_rating_at, bad_rating_callback_at, sla_flag, escalation_level, return_count, reopen_count, triage, updated_at, public_token, reply_public, phone_index)
 SELECT 'B' || lpad(g::text, 10, '0'), ch, k, 'normal', st, 'person', '', '', '13800000000', '路灯不亮 ' || g, '明湖路一段路灯不亮。', '',
   gr, cat, CASE WHEN st = 'pending_dispatch' THEN NULL ELSE dep END, c, c,
   CASE WHEN st = 'pending_dispatch' THEN NULL ELSE c + interval '1 hour' END,
@@ -50,7 +50,7 @@ SELECT 'B' || lpad(g::text, 10, '0'), ch, k, 'normal', st, 'person', '', '', '13
   CASE WHEN st = 'closed' THEN r2 * 14 <= 10 END,
   CASE WHEN st = 'closed' AND sat <= 2 THEN c + interval '15 days' END,
   CASE WHEN st = 'closed' AND sat <= 2 AND r1 < 0.5 THEN c + interval '17 days' END,
-  '', 0, (r3 < 0.05)::int, (r3 > 0.97)::int, '{}'::jsonb, c
+  '', 0, (r3 < 0.05)::int, (r3 > 0.97)::int, '{}'::jsonb, c, md5(g::text || random()::text), false, ''
 FROM (
   SELECT g, now() - random() * interval '365 days' AS c, random() AS r1, random() AS r2, random() AS r3,
     (%(channels)s::bigint[])[1 + floor(random() * %(n_channels)s)::int] AS ch,

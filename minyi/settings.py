@@ -15,8 +15,13 @@
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
 | MINYI_TRIAGE_SUGGEST_MODE | async | async: AI suggestions as an outbox job run after commit; sync: inside the intake call (tests) |
 | MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |
+| MINYI_JOBS_PERIODIC | on in serve (inline) | the inline worker fires periodic work (sweeps, rollups, hot topics); 0: off; Celery: `minyi beat` |
 | MINYI_BROKER_URL | redis://127.0.0.1:6379/0 | Celery broker: Redis, or amqp:// for RabbitMQ |
 | MINYI_MAP_TILES | (empty) | intranet tile URL template; shows a map pin on the portal |
+| MINYI_POINTS_BASE_URL | http://127.0.0.1:8000 | public address printed in point QR labels (``<base>/q/<code>``) |
+| MINYI_MAP_NAV_URL | (empty) | intranet map navigation link with {lat} {lng} {name}; empty: a ``geo:`` link |
+| MINYI_POINTS_AUTO_ROUTE | 1 | 0: reports from a scale's code wait for the dispatcher instead of going straight to its department |
+| MINYI_POINTS_REWARD | 10 | reward points for a 随手拍 report the handling department confirms valid |
 | MINYI_AUDIT_KEY / MINYI_AUDIT_KEY_FILE | derived from the secret in debug | HMAC-SM3 key of the audit hash chains; required outside debug |
 | MINYI_AUDIT_WITNESS_FILE | <var>/audit/witness.jsonl | append-only file outside the database where each audit chain head is witnessed |
 | MINYI_SECURITY_LOG_RETENTION_DAYS | 180 | days the security log is kept (at least 180) |
@@ -126,10 +131,13 @@ INSTALLED_APPS = [
     "minyi.accountability",
     "minyi.reports",
     "minyi.api",
+    "minyi.exchange",
     "minyi.assistant",
     "minyi.replyqc",
     "minyi.portal",
     "minyi.desk",
+    "minyi.points",
+    "minyi.proposals",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -333,6 +341,13 @@ MINYI_NOTIFY_BACKEND = os.environ.get("MINYI_NOTIFY_BACKEND", "console")
 MINYI_MAP_TILES = os.environ.get("MINYI_MAP_TILES", "")
 MINYI_MAP_CENTER = [float(x) for x in os.environ.get("MINYI_MAP_CENTER", "31.30,120.61").split(",")]
 MINYI_AUTO_DISPATCH = _flag("MINYI_AUTO_DISPATCH", "0")
+# Point codes (minyi.points): the public address printed in QR labels, the intranet map's navigation link
+# ({lat} {lng} {name}; empty: a geo: URI), reports from a scale routed to its department at once, and the
+# reward points for a 随手拍 report confirmed valid.
+MINYI_POINTS_BASE_URL = os.environ.get("MINYI_POINTS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+MINYI_MAP_NAV_URL = os.environ.get("MINYI_MAP_NAV_URL", "")
+MINYI_POINTS_AUTO_ROUTE = _flag("MINYI_POINTS_AUTO_ROUTE", "1")
+MINYI_POINTS_REWARD = int(os.environ.get("MINYI_POINTS_REWARD", "10"))
 MINYI_TRIAGE_MODEL = os.environ.get("MINYI_TRIAGE_MODEL", str(VAR_DIR / "models" / "triage.npz"))
 # "async": suggestions are an outbox job (minyi.jobs) written with the appeal and run by a
 # worker after commit; "sync": inside intake_appeal (the test suite's default, see conftest).
@@ -408,7 +423,11 @@ MINYI_METRICS_TOKEN = os.environ.get("MINYI_METRICS_TOKEN", "")
 MINYI_JOBS_TRANSPORT = os.environ.get("MINYI_JOBS_TRANSPORT", "inline").strip().lower()
 if MINYI_JOBS_TRANSPORT not in {"inline", "celery", "sync"}:
     raise ImproperlyConfigured(f"MINYI_JOBS_TRANSPORT must be inline, celery or sync, not {MINYI_JOBS_TRANSPORT!r}")
-# The inline worker also fires periodic work (sweeps, rollups) when this is on: the demo's scheduler.
+# The inline worker also fires periodic work (sweeps, rollups, hot topics) when this is on: the scheduler of a
+# deployment without Celery beat (and of the demo). Unset, `minyi serve`'s web workers turn it on with the inline
+# transport (minyi.core.gunicorn_app), so the cockpit and the SLA sweep stay current with no command, while other
+# commands (imports, seeding) never run it; the periodic locks keep several web workers from running one task twice.
+MINYI_JOBS_PERIODIC_SET = "MINYI_JOBS_PERIODIC" in os.environ
 MINYI_JOBS_PERIODIC = _flag("MINYI_JOBS_PERIODIC", "0")
 CELERY_BROKER_URL = os.environ.get("MINYI_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_TASK_ACKS_LATE = True

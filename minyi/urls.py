@@ -21,10 +21,14 @@ urlpatterns = [
     path("desk/", include("minyi.desk.urls")),
     path("accountability/", include("minyi.accountability.urls")),
     path("cockpit/", include("minyi.cockpit.urls")),
+    path("directory/", include("minyi.directory.urls")),  # public district boundaries (no personal data)
     path("triage/", include("minyi.triage.urls")),
     path("reports/", include("minyi.reports.urls")),
+    path("proposals/", include("minyi.proposals.urls")),
     path("assistant/", include("minyi.assistant.urls")),
     path("replyqc/", include("minyi.replyqc.urls")),
     path("audit/", include("minyi.audit.urls")),
+    path("exchange/", include("minyi.exchange.urls")),
+    path("", include("minyi.points.urls")),  # /q/<code> (QR labels), /fuwu/ (15-minute service map), /points/…
     path("", include("minyi.api.urls")),  # /api/v1/… and /open311/v2/…
 ]

@@ -24,6 +24,10 @@ class IsoDateInput(forms.DateInput):
 
 
 class PersonField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("empty_label", _("请选择"))  # never Django's "---------" on a Chinese page
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.get_full_name() or obj.get_username())
 
@@ -41,7 +45,7 @@ def _staff(role: Role | None = None, keep: Any = None) -> Any:
 class TopicForm(forms.Form):
     title = forms.CharField(label=_("专题名称"), max_length=160)
     description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=4000)
-    department = forms.ModelChoiceField(label=_("牵头单位"), queryset=Department.objects.none(), required=False)
+    department = forms.ModelChoiceField(label=_("牵头单位"), queryset=Department.objects.none(), required=False, empty_label=_("（不指定）"))
     owner = PersonField(label=_("责任人"), queryset=get_user_model().objects.none())
     leader = PersonField(label=_("包案领导"), queryset=get_user_model().objects.none(), help_text=_("销号须由包案领导签批"))
 
@@ -92,7 +96,7 @@ class AppealNumberForm(forms.Form):
 class EngagementForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=Engagement.Kind.choices)
     date = forms.DateField(label=_("日期"), widget=IsoDateInput())
-    topic = forms.ModelChoiceField(label=_("主题（年度主题清单）"), queryset=AnnualTopic.objects.none())
+    topic = forms.ModelChoiceField(label=_("主题（年度主题清单）"), queryset=AnnualTopic.objects.none(), empty_label=_("请选择"))
     host = forms.CharField(label=_("主持/出席领导"), max_length=80, required=False)
     place = forms.CharField(label=_("地点"), max_length=120, required=False)
     enterprises = forms.ModelMultipleChoiceField(label=_("受邀企业"), queryset=Enterprise.objects.none(), required=False)

@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 
 from minyi.accountability import config
-from minyi.appeals.models import Appeal
+from minyi.appeals.models import Appeal, CallbackMethod
 from minyi.workflow.machine import State
 
 SALT = "minyi.accountability.rating"
@@ -59,4 +59,4 @@ def rate(token: str, *, satisfaction: int, resolved: bool, comment: str = "") ->
     appeal = appeal_for(token)
     if satisfaction not in range(1, 6):
         raise ValidationError({"satisfaction": ["请选择满意度"]})
-    return record_callback(appeal, satisfaction=satisfaction, resolved=resolved, comment=comment.strip()[:2000], by=CITIZEN)
+    return record_callback(appeal, satisfaction=satisfaction, resolved=resolved, comment=comment.strip()[:2000], method=CallbackMethod.ONLINE, by=CITIZEN)

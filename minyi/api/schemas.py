@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator
@@ -139,6 +139,7 @@ class RateIn(Schema):
     satisfaction: int = Field(..., ge=1, le=5, description="1 非常不满意 … 5 非常满意")
     resolved: bool
     comment: Text = Field("", max_length=2000)
+    method: Literal["", "phone", "sms", "visit", "online"] = Field("", description="回访方式：phone 电话、sms 短信、visit 上门、online 网上评价")
 
 
 class RaisePriorityIn(Schema):

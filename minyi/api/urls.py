@@ -1,7 +1,7 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from minyi.api import open311
+from minyi.api import batch, open311  # noqa: F401 - importing batch registers POST /appeals:batch on ``api``
 from minyi.api.errors import body
 from minyi.api.v1 import api
 

@@ -208,6 +208,13 @@ def create_appeal(
     roles = roles_of(user)
     if not may(roles, Event.REGISTER, own_department=False):
         raise ApiError(403, "forbidden", "您没有登记诉求的权限")
+    appeal, created = intake(request, user, roles, payload, idempotency_key or None)
+    # A new appeal is answered from memory (it was just written, by this caller); a replay reads it back.
+    return Status(201 if created else 200, _out(request, appeal if created else _get(request, appeal.number)))
+
+
+def intake(request: HttpRequest, user: Any, roles: Any, payload: AppealIn, idempotency_key: str | None) -> tuple[Appeal, bool]:
+    """One appeal through the intake action, as ``POST /appeals`` and each item of the batch do it."""
     channel = _lookup(Channel, payload.channel or "-", "channel", "渠道")
     data = services.IntakeData(
         channel=channel,
@@ -228,11 +235,9 @@ def create_appeal(
     accept = not channel.public and may(roles, Event.ACCEPT, own_department=False)
     caller = access.idempotency_caller(user, _key(request))
     try:
-        appeal, created = services.intake_appeal(data, by=user, idempotency_key=idempotency_key or None, caller=caller, accept=accept)
+        return services.intake_appeal(data, by=user, idempotency_key=idempotency_key, caller=caller, accept=accept)
     except services.IdempotencyConflict:
         raise ApiError(409, "idempotency_conflict", gettext(services.IDEMPOTENCY_CONFLICT_API)) from None
-    # A new appeal is answered from memory (it was just written, by this caller); a replay reads it back.
-    return Status(201 if created else 200, _out(request, appeal if created else _get(request, appeal.number)))
 
 
 @api.get("/appeals/{number}", response={200: AppealOut, **_RESPONSES}, tags=["appeals"], summary="诉求详情")
@@ -326,7 +331,9 @@ def rate(request: HttpRequest, number: Text, payload: RateIn) -> dict[str, Any]:
     return _act(
         request,
         number,
-        lambda a, u: services.record_callback(a, satisfaction=payload.satisfaction, resolved=payload.resolved, comment=payload.comment, by=u),
+        lambda a, u: services.record_callback(
+            a, satisfaction=payload.satisfaction, resolved=payload.resolved, comment=payload.comment, method=payload.method, by=u
+        ),
     )
 
 

@@ -124,8 +124,9 @@ def check_upload(upload: UploadedFile) -> str:
     return inspect_upload(upload).content_type
 
 
-def attach_files(appeal: Appeal, uploads: list[UploadedFile], *, by: Any) -> list[Attachment]:
-    """Check every file first, then store them all and write one audit row."""
+def attach_files(appeal: Appeal, uploads: list[UploadedFile], *, by: Any, stage: str = Attachment.Stage.INTAKE) -> list[Attachment]:
+    """Check every file first, then store them all and write one audit row. ``stage``: the step they came with
+    (a reply's files are shown to the citizen on the tracking page)."""
     if len(uploads) > MAX_FILES:
         raise ValidationError(f"最多上传 {MAX_FILES} 个附件")
     checked = [(upload, inspect_upload(upload)) for upload in uploads]
@@ -140,13 +141,32 @@ def attach_files(appeal: Appeal, uploads: list[UploadedFile], *, by: Any) -> lis
                 content_type=clean.content_type,
                 size=len(clean.content),
                 uploaded_by_id=actor.user_id,
+                stage=stage,
             )
             attachment.file.save(attachment.stored_name, ContentFile(clean.content), save=False)
             attachment.save()
             stored.append(attachment)
         if stored:
-            wf.record_note(appeal, by=actor, kind="attach", payload={"files": [a.original_name for a in stored]})
+            wf.record_note(appeal, by=actor, kind="attach", payload={"files": [a.original_name for a in stored], "stage": stage})
     return stored
+
+
+THUMB_SIZE = (240, 240)
+
+
+def thumbnail(item: Attachment) -> bytes:
+    """A small JPEG of an image attachment, made once and kept beside the file (the file itself is already re-encoded)."""
+    name = f"thumbs/{item.stored_name}.jpg"
+    storage = item.file.storage
+    if storage.exists(name):
+        with storage.open(name, "rb") as kept:
+            return bytes(kept.read())
+    with item.file.open("rb") as source, Image.open(source) as image:
+        image.thumbnail(THUMB_SIZE)
+        out = io.BytesIO()
+        image.convert("RGB").save(out, "JPEG", quality=80)
+    storage.save(name, ContentFile(out.getvalue()))
+    return out.getvalue()
 
 
 def serve(request: HttpRequest, appeal: Appeal, item: Attachment) -> FileResponse:

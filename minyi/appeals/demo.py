@@ -26,6 +26,7 @@ from minyi.appeals.services import IntakeData, intake_appeal
 from minyi.appeals.validators import credit_code_check_char
 from minyi.directory.defaults import load_defaults
 from minyi.directory.models import Category, Channel, Department, GridCell, StaffProfile
+from minyi.proposals.demo import seed_for_demo as seed_proposals_for_demo
 from minyi.workflow import services as wf
 from minyi.workflow.calendar import SHANGHAI
 from minyi.workflow.machine import Event, State
@@ -335,6 +336,7 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
                 seed_accountability(seeder, anchor)
             if progress is not None:
                 progress(appeals)
+        seed_proposals_for_demo(appeals, seed, anchor)  # 建议提案: 124 + 131 for a full demo
     finally:
         settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE = backend, mode
     if appeals:
@@ -342,4 +344,7 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
         from minyi.accountability.scheduler import run_sweep
 
         run_sweep(anchor)
+    from minyi.points.demo import seed_points  # stands, markets with their scales, 270+ service points (issue 19)
+
+    seed_points()
     return appeals

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from minyi.appeals.models import Kind, Priority, Satisfaction, SubmitterType
+from minyi.appeals.models import CallbackMethod, Kind, Priority, Satisfaction, SubmitterType
 from minyi.directory.models import Category, Channel, Department, GridCell
 from minyi.workflow.machine import Event
 
@@ -39,10 +39,12 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     content = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}))
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
-    grid = forms.ModelChoiceField(GridCell.objects.select_related("parent"), label=_("网格（街道/社区）"), required=False)
-    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False)
-    lat = forms.FloatField(label=_("纬度"), required=False)
-    lng = forms.FloatField(label=_("经度"), required=False)
+    grid = forms.ModelChoiceField(GridCell.objects.select_related("parent"), label=_("网格（街道/社区）"), required=False, empty_label=_("（未确定）"))
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False, empty_label=_("（待派单时确定）"))
+    # Coordinates come from a map pick or an integration, never typed by an operator on a call:
+    # the place is recognised from the text and the address (the grid's names and aliases).
+    lat = forms.FloatField(label=_("纬度"), required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(label=_("经度"), required=False, widget=forms.HiddenInput)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
     # Call-taking order: who is calling, what it is about, where, then classification.
@@ -74,7 +76,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     Event.APPROVE_REPLY: ("reason",),
     Event.REJECT_REPLY: ("reason",),
     Event.SUPERVISE: ("reason",),
-    "callback": ("satisfaction", "resolved", "comment", "confirm_mixed"),
+    "callback": ("method", "satisfaction", "resolved", "comment", "confirm_mixed", "files"),
     Event.MERGE: ("merge_into", "reason"),
     # Accountability (issue 4): 催办/挂牌督办, 退单审核, 差评仲裁, 撤销合并.
     Event.URGE: ("reason",),
@@ -90,10 +92,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 
 class ActionForm(forms.Form):
     reason = forms.CharField(label=_("原因/说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
-    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("承办部门"), required=False)
-    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False)
+    department = forms.ModelChoiceField(Department.objects.filter(active=True), label=_("承办部门"), required=False, empty_label=_("请选择"))
+    category = forms.ModelChoiceField(Category.objects.filter(active=True), label=_("分类"), required=False, empty_label=_("（不变）"))
     reply = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
     extension_days = forms.IntegerField(label=_("延期天数（工作日）"), min_value=1, max_value=30, required=False)
+    method = forms.ChoiceField(
+        label=_("回访方式"), choices=[("", _("请选择")), *[(v, label) for v, label in CallbackMethod.choices if v != CallbackMethod.ONLINE]], required=False
+    )
     # No pre-selected answer: an untouched select must not record 非常不满意 and reopen the appeal.
     satisfaction = forms.TypedChoiceField(
         label=_("满意度"), choices=[("", _("请选择")), *Satisfaction.choices], coerce=int, required=False, empty_value=None
@@ -119,8 +124,11 @@ class ActionForm(forms.Form):
         if event in (Event.DISPATCH, Event.REDISPATCH):
             self.fields["department"].required = True
         if event == "callback":
+            self.fields["method"].required = True
             self.fields["satisfaction"].required = True
             self.fields["resolved"].required = True
+            self.fields["comment"].label = _("回访记录（群众原话、电话录音编号等）")
+            self.fields["files"].label = _("回访材料（短信截图、上门照片等，JPG/PNG/PDF）")
         if event == Event.MERGE:
             self.fields["merge_into"].required = True
         if event == Event.REQUEST_EXTENSION:

@@ -51,6 +51,15 @@ class Satisfaction(models.IntegerChoices):
     VERY_SATISFIED = 5, _("非常满意")
 
 
+class CallbackMethod(models.TextChoices):
+    """How the 回访 reached the citizen; kept in the callback's audit row (``payload.callback_method``)."""
+
+    PHONE = "phone", _("电话回访")
+    SMS = "sms", _("短信回访")
+    VISIT = "visit", _("上门回访")
+    ONLINE = "online", _("群众网上评价")
+
+
 STATUS_CHOICES = [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW]
 
 
@@ -71,6 +80,22 @@ class AppealQuerySet(models.QuerySet["Appeal"]):
 def phone_q(phone: str) -> models.Q:
     """``Q`` for "the contact phone is ``phone``" (any spacing, +86 or not); matches nothing for ""."""
     return blind_lookup(Appeal, "phone_index", phone)
+
+
+# Statuses of the queues the partial indexes below serve (values, so the migration needs no import).
+# SLA_OPEN: every stored status whose reply deadline still runs (all but closed, rejected, merged, replied and
+# pending callback); ``queries.SLA_FILTERS`` names the same list, so PostgreSQL can prove the index applies.
+SLA_OPEN = ["registered", "pending_dispatch", "dispatched", "in_progress", "suspended", "return_requested", "arbitration"]
+DISPATCH_QUEUE = ["registered", "pending_dispatch"]
+
+
+def priority_rank() -> models.Case:
+    """Priority by meaning (特急 > 紧急 > 一般), not by the stored text, which sorts alphabetically."""
+    return models.Case(
+        *(models.When(priority=p, then=models.Value(rank)) for rank, p in enumerate(PRIORITY_ORDER)),
+        default=models.Value(0),
+        output_field=models.IntegerField(),
+    )
 
 
 class Appeal(models.Model):
@@ -146,6 +171,16 @@ class Appeal(models.Model):
             models.Index(fields=["channel", "-created_at"], name="appeal_channel_created"),
             models.Index(fields=["reply_due_at"], name="appeal_reply_due"),
             models.Index(fields=["sla_flag", "escalation_level"], name="appeal_sla_flag"),
+            # The hot set at a million rows: open work in deadline order (inbox, supervisor board), and the
+            # dispatch queue most urgent first (``queries.most_urgent_first``). Partial: closed appeals, nearly
+            # all of them, are not in these indexes at all.
+            models.Index(fields=["reply_due_at", "created_at"], condition=models.Q(status__in=SLA_OPEN), name="appeal_open_due"),
+            models.Index(priority_rank().desc(), "created_at", condition=models.Q(status__in=DISPATCH_QUEUE), name="appeal_dispatch_queue"),
+            # The rare flags the queues' tabs count: 重办, 差评整改, 退单, 待批延期.
+            models.Index(fields=["status", "department"], condition=models.Q(reopen_count__gt=0), name="appeal_redo"),
+            models.Index(fields=["bad_rating_at"], condition=models.Q(bad_rating_at__isnull=False, bad_rating_callback_at__isnull=True), name="appeal_rectify"),
+            models.Index(fields=["status", "department"], condition=models.Q(return_count__gt=0), name="appeal_returned"),
+            models.Index(fields=["status", "department"], condition=models.Q(extension_days_requested__isnull=False), name="appeal_extension"),
         ]
 
     def __str__(self) -> str:
@@ -167,7 +202,18 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 
 class Attachment(models.Model):
+    class Stage(models.TextChoices):
+        """The step a file came with: a reply's files are shown to the citizen, the others stay internal."""
+
+        INTAKE = "intake", _("登记材料")
+        REPLY = "reply", _("答复材料")
+        RETURN = "return", _("退单材料")
+        EXTENSION = "extension", _("延期材料")
+        SUSPEND = "suspend", _("挂起材料")
+        CALLBACK = "callback", _("回访材料")
+
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    stage = models.CharField("环节", max_length=16, choices=Stage.choices, default=Stage.INTAKE)
     file = models.FileField("文件", upload_to=attachment_path)
     original_name = models.CharField("文件名", max_length=200)
     stored_name = models.CharField(max_length=80, editable=False)

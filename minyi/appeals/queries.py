@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
-from minyi.appeals.models import PRIORITY_ORDER, Appeal, AppealQuerySet, phone_q
+from minyi.appeals.models import SLA_OPEN, Appeal, AppealQuerySet, phone_q, priority_rank
 from minyi.core.roles import department_ids_of, sees_all
 from minyi.workflow.machine import State
 
@@ -25,23 +27,46 @@ def visible_to(user: Any) -> AppealQuerySet:
     return qs.filter(department_id__in=dept_ids)
 
 
-def priority_rank() -> Case:
-    """Priority by meaning (特急 > 紧急 > 一般), not by the stored text, which sorts alphabetically."""
-    return Case(
-        *(When(priority=p, then=Value(rank)) for rank, p in enumerate(PRIORITY_ORDER)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
 def most_urgent_first(qs: AppealQuerySet) -> AppealQuerySet:
     """The most urgent appeals first, the oldest first within a priority."""
     return qs.alias(priority_rank=priority_rank()).order_by("-priority_rank", "created_at")
 
 
+# Queue counts stop at a cap: counting 80,000 waiting appeals exactly costs a scan on every page view, and
+# "1000+" tells a dispatcher as much. ``qs[:cap + 1].count()`` stops reading at the cap.
+QUEUE_COUNT_CAP = 1000
+LIST_COUNT_CAP = 10_000
+
+
+def capped_count(qs: QuerySet[Any], cap: int = QUEUE_COUNT_CAP) -> int:
+    """The number of rows, or ``cap + 1`` when there are more than ``cap``."""
+    return int(qs.order_by()[: cap + 1].count())
+
+
+def count_label(n: int, cap: int = QUEUE_COUNT_CAP) -> str:
+    return f"{cap}+" if n > cap else str(n)
+
+
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator whose total stops at ``cap`` (``count_label`` says "10000+"): pages stay fast at a million rows."""
+
+    def __init__(self, *args: Any, cap: int = LIST_COUNT_CAP, **kwargs: Any) -> None:
+        self.cap = cap
+        super().__init__(*args, **kwargs)
+
+    @cached_property
+    def count(self) -> int:
+        rows: Any = self.object_list  # always a QuerySet here
+        return capped_count(rows, self.cap)
+
+    @property
+    def count_label(self) -> str:
+        return count_label(self.count, self.cap)
+
+
 SLA_FILTERS = {
-    "overdue": lambda now: Q(reply_due_at__lt=now, paused_at__isnull=True)
-    & ~Q(status__in=[State.CLOSED, State.REJECTED, State.MERGED, State.REPLIED, State.PENDING_CALLBACK]),
+    # Named positively (SLA_OPEN, not "not closed …"): the partial index appeal_open_due then serves it.
+    "overdue": lambda now: Q(reply_due_at__lt=now, paused_at__isnull=True, status__in=SLA_OPEN),
     "due_soon": lambda now: Q(reply_warn_at__lte=now, reply_due_at__gte=now, paused_at__isnull=True)
     & Q(status__in=[State.DISPATCHED, State.IN_PROGRESS]),
 }

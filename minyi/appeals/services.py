@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from minyi.appeals.models import PRIORITY_ORDER, Appeal, DailyCounter, Kind, Priority, SubmitterType
+from minyi.appeals.models import PRIORITY_ORDER, Appeal, CallbackMethod, DailyCounter, Kind, Priority, SubmitterType
 from minyi.appeals.validators import normalize_phone, validate_credit_code, validate_phone
 from minyi.audit.models import SecurityKind
 from minyi.audit.services import record_security_event
@@ -413,17 +413,20 @@ def list_supervise_appeal(appeal: Appeal, *, reason: str, by: Any) -> Appeal:
     return wf.perform(appeal, Event.LIST_SUPERVISE, by=by, reason=reason)
 
 
-def record_callback(appeal: Appeal, *, satisfaction: int, resolved: bool, comment: str = "", by: Any) -> Appeal:
+def record_callback(appeal: Appeal, *, satisfaction: int, resolved: bool, comment: str = "", method: str = "", by: Any) -> Appeal:
     """回访: a satisfied rating closes the appeal; the first unsatisfied one reopens it to the same
-    department with raised priority (重办整改); an unsatisfied rating after that goes to arbitration."""
+    department with raised priority (重办整改); an unsatisfied rating after that goes to arbitration.
+    ``method`` (电话/短信/上门 …, ``CallbackMethod``) and the notes in ``comment`` go into the audit row."""
     if satisfaction not in range(1, 6):
         raise ValidationError({"satisfaction": ["满意度须为 1 到 5"]})
+    if method and method not in CallbackMethod.values:
+        raise ValidationError({"method": [gettext("回访方式无效")]})
     if satisfaction >= 3:
         event = Event.CLOSE
     else:
         reopened = Appeal.objects.filter(pk=appeal.pk).values_list("reopen_count", flat=True).first() or 0
         event = Event.REOPEN if reopened == 0 else Event.REFER_ARBITRATION
-    return wf.perform(appeal, event, by=by, satisfaction=satisfaction, resolved=resolved, comment=comment, reason=comment)
+    return wf.perform(appeal, event, by=by, satisfaction=satisfaction, resolved=resolved, comment=comment, reason=comment, callback_method=method)
 
 
 def arbitrate_appeal(appeal: Appeal, *, reopen: bool, reason: str, by: Any) -> Appeal:

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -17,14 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from minyi.appeals import attachments, services
+from minyi.appeals import attachments, printing, services
 from minyi.appeals.forms import ActionForm, IntakeForm, RaisePriorityForm
-from minyi.appeals.models import Appeal, Kind, Priority
-from minyi.appeals.queries import filter_appeals, visible_to
+from minyi.appeals.models import Appeal, Attachment, CallbackMethod, Kind, Priority
+from minyi.appeals.queries import CappedPaginator, filter_appeals, visible_to
 from minyi.core.pii import AppealView, mask_text, present
 from minyi.core.roles import department_ids_of, may_reveal_pii, roles_of
 from minyi.desk import templates as reply_templates
-from minyi.directory.models import Channel
+from minyi.directory.models import Category, Channel, Department
 from minyi.workflow import machine
 from minyi.workflow.machine import EVENT_LABELS, STATE_LABELS, Event, State, TransitionError
 from minyi.workflow.policy import RAISES_PRIORITY, may
@@ -53,7 +52,7 @@ def _display(appeal: Appeal, user: Any, view: AppealView | None = None) -> dict[
 def appeal_list(request: HttpRequest) -> HttpResponse:
     params = {k: str(v) for k, v in request.GET.items() if v}
     qs = filter_appeals(visible_to(request.user), params, by_phone=may_reveal_pii(request.user)).select_related("channel", "department", "category")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [_display(a, request.user) for a in page.object_list]
     query = urlencode({k: v for k, v in params.items() if k != "page"})
     return render(
@@ -67,6 +66,9 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
             "statuses": [(s.value, label) for s, label in STATE_LABELS.items() if s is not State.NEW],
             "channels": Channel.objects.all(),
             "kinds": Kind.choices,
+            # Units and categories for the filters: the top two levels (a unit's filter takes its whole subtree).
+            "units": Department.objects.filter(active=True, parent__parent__isnull=True).exclude(parent__isnull=True).order_by("kind", "code"),
+            "categories": Category.objects.filter(active=True, level__lte=2).select_related("parent").order_by("code"),
             "can_export_full": may_reveal_pii(request.user),
         },
     )
@@ -140,6 +142,14 @@ def available_actions(appeal: Appeal, user: Any) -> list[str]:
 
 
 ACTION_LABELS = {**{e.value: label for e, label in EVENT_LABELS.items()}, "callback": "回访评价"}
+# The step an action's files belong to (a reply's files are shown to the citizen).
+FILE_STAGES = {
+    Event.REPLY.value: Attachment.Stage.REPLY,
+    Event.RETURN.value: Attachment.Stage.RETURN,
+    Event.REQUEST_EXTENSION.value: Attachment.Stage.EXTENSION,
+    Event.SUSPEND.value: Attachment.Stage.SUSPEND,
+    "callback": Attachment.Stage.CALLBACK,
+}
 
 
 def _raise_priority_form(appeal: Appeal, user: Any, failed: RaisePriorityForm | None) -> RaisePriorityForm | None:
@@ -173,10 +183,11 @@ def _detail_context(
     return {
         "raise_priority": _raise_priority_form(appeal, request.user, failed_raise),
         "priorities": Priority.choices,  # names the levels of 提高紧急程度 rows on the timeline
+        "callback_methods": CallbackMethod.choices,  # 电话/短信/上门 on 回访 rows
         **_display(appeal, request.user, shown),
         "timeline": timeline,
         "actions": forms,
-        "attachments": appeal.attachments.all(),
+        "attachments": appeal.attachments.select_related("uploaded_by").order_by("created_at", "pk"),
         "merged": merged,
         # Drafting help next to the reply form: the department's templates and 小惠's similar past replies.
         "reply_templates": reply_templates.for_department(appeal.department_id) if any(f["name"] == "reply" for f in forms) else [],
@@ -188,6 +199,21 @@ def _detail_context(
 def appeal_detail(request: HttpRequest, number: str) -> HttpResponse:
     appeal = _get_visible(request, number)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
+
+
+@login_required
+def appeal_print(request: HttpRequest, number: str) -> HttpResponse:
+    """打印工单: the A4 派单单/办理单 with a print button; masked as the printing user sees the appeal."""
+    return HttpResponse(printing.to_html(request, _get_visible(request, number)))
+
+
+@login_required
+def appeal_print_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The same sheet as a PDF, for filing or a printer without a browser."""
+    appeal = _get_visible(request, number)
+    response = HttpResponse(printing.to_pdf(request, appeal), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="gongdan-{appeal.number}.pdf"'
+    return response
 
 
 @login_required
@@ -223,7 +249,7 @@ def appeal_act(request: HttpRequest, number: str, action: str) -> HttpResponse:
             with transaction.atomic():  # the action and its attachments stand or fall together
                 _run(appeal, action, form.cleaned_data, request.user)
                 if uploads:
-                    attachments.attach_files(appeal, uploads, by=request.user)
+                    attachments.attach_files(appeal, uploads, by=request.user, stage=FILE_STAGES.get(action, Attachment.Stage.INTAKE))
         except ActionForbidden as exc:
             return HttpResponseForbidden(exc.message)
         except TransitionError as exc:
@@ -277,7 +303,9 @@ def _raised_message(before: Appeal, after: Appeal) -> str:
 def _run(appeal: Appeal, action: str, data: dict[str, Any], user: Any) -> Appeal:
     reason = data.get("reason", "")
     if action == "callback":
-        return services.record_callback(appeal, satisfaction=data["satisfaction"], resolved=data["resolved"], comment=data.get("comment", ""), by=user)
+        return services.record_callback(
+            appeal, satisfaction=data["satisfaction"], resolved=data["resolved"], comment=data.get("comment", ""), method=data["method"], by=user
+        )
     if action == Event.MERGE:
         target = visible_to(user).filter(number=data["merge_into"].strip()).first()
         if target is None:
@@ -319,3 +347,15 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
     if item is None:
         raise Http404(gettext("附件不存在"))
     return attachments.serve(request, appeal, item)  # logged, nosniff, inline only for re-encoded images
+
+
+@login_required
+def attachment_thumb(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """A small preview of an image attachment for the appeal page (same visibility as the file)."""
+    appeal = _get_visible(request, number)
+    item = appeal.attachments.filter(pk=pk, content_type__in=list(attachments.PILLOW_FORMATS)).first()
+    if item is None:
+        raise Http404(gettext("附件不存在"))
+    response = HttpResponse(attachments.thumbnail(item), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -77,13 +77,18 @@ RECORD_AUDIT = Chain(
     _("专题/活动操作记录"),
     ("topic_id", "engagement_id", "at", "actor_id", "actor_label", "event", "reason", "payload"),
 )
+POINT_AUDIT = Chain(
+    "points.PointAudit",
+    _("点位操作记录"),
+    ("point_id", "at", "actor_id", "actor_label", "event", "reason", "payload"),
+)
 SECURITY_EVENT = Chain(
     "audit.SecurityEvent",
     _("安全日志"),
     ("at", "kind", "actor_id", "actor_label", "ip", "user_agent", "target", "outcome", "details"),
     retention=True,
 )
-CHAINS: tuple[Chain, ...] = (AUDIT_EVENT, RECORD_AUDIT, SECURITY_EVENT)
+CHAINS: tuple[Chain, ...] = (AUDIT_EVENT, RECORD_AUDIT, POINT_AUDIT, SECURITY_EVENT)
 
 
 # --- the key and the hash ---------------------------------------------------------------------

@@ -4,10 +4,12 @@ Method (pure, deterministic for a seed): the texts of the last ``window_days`` p
 ``baseline_weeks`` before it are segmented with jieba and vectorised with TF-IDF; the
 vectors are clustered with MiniBatchKMeans (k ≈ n / ``docs_per_cluster``). A cluster is
 hot when it has at least ``min_size`` texts in the current window and grows against
-the weekly mean of the baseline: ``growth = (current + 1) / (baseline_per_week + 1)``.
+the mean of the baseline's windows of the same length (weeks for a weekly window):
+``growth = (current + 1) / (baseline_per_window + 1)``.
 Hot clusters are ranked by ``current × log2(1 + growth)`` (+ log of the likes when the
-source has likes). Each comes with its size, growth, key words, main places and the
-texts nearest to its centre. ``propose`` turns the top ones into a "未诉先办/每月一题"
+source has likes). Each comes with a readable name (the category most of it was filed
+under, or its most central title, plus the place where most of it happens), its size,
+growth, key words, main places and the texts nearest to its centre. ``propose`` turns the top ones into a "未诉先办/每月一题"
 list; ``to_topic`` makes one a 专题 of minyi.accountability in one click.
 """
 
@@ -42,6 +44,8 @@ class Doc:
     day: dt.date
     place: str = ""
     likes: int = 0
+    title: str = ""  # the appeal's own title, when it has one
+    category: str = ""  # the finest category it was filed under, when known
 
 
 @dataclass
@@ -56,12 +60,14 @@ class Topic:
     samples: list[str]
     ids: list[Any]
     likes: int = 0
+    theme: str = ""  # what it is about, without the place: a category name or the most central title
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "label": self.label, "keywords": self.keywords, "size": self.size, "baseline": round(self.baseline, 2),
             "growth": round(self.growth, 2), "score": round(self.score, 2), "places": self.places,
             "samples": self.samples, "ids": [str(i) for i in self.ids], "likes": self.likes,
+            "theme": self.theme or self.label,
         }  # fmt: skip
 
 
@@ -73,6 +79,37 @@ def tokenize(text: str) -> list[str]:
 
 def _places(doc: Doc) -> list[str]:
     return [doc.place] if doc.place else list(dict.fromkeys(_PLACE.findall(doc.text)))[:2]
+
+
+_CLAUSE = re.compile(r"[，。；！？、,.;!?（(\[【]")
+
+
+def _short_title(text: str, limit: int = 16) -> str:
+    """The first clause of a title, without a trailing number: "明珠苑小区电梯故障困人，…3号楼" → "明珠苑小区电梯故障困人"."""
+    head = _CLAUSE.split(text.strip(), maxsplit=1)[0].strip()
+    head = re.sub(r"[0-9一二三四五六七八九十]+号?楼?$", "", head).strip()
+    return head[:limit]
+
+
+def name_topic(members: Sequence[Doc], keywords: Sequence[str], places: Sequence[tuple[str, int]]) -> tuple[str, str]:
+    """A readable name for a cluster and its theme, e.g. ("明珠社区电梯维修", "电梯维修").
+
+    The theme is the category most of the cluster was filed under; failing that, the first
+    clause of the most central title; failing that, the key words. The name adds the place
+    when most of the cluster happens there. ``members`` are ordered nearest the centre first.
+    """
+    size = len(members)
+    theme = ""
+    categories = Counter(d.category for d in members if d.category).most_common(1)
+    if categories and categories[0][1] * 2 >= size:
+        theme = categories[0][0]
+    if not theme:
+        theme = next((t for t in (_short_title(d.title) for d in members[:5]) if len(t) >= 4), "")
+    if not theme:
+        theme = "、".join(keywords[:3])
+    place = places[0][0] if places and places[0][1] * 2 > size else ""
+    name = theme if not place or place in theme else f"{place}{theme}"
+    return name, theme
 
 
 def find(
@@ -91,7 +128,8 @@ def find(
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     start = today - dt.timedelta(days=window_days - 1)
-    base_start = start - dt.timedelta(days=7 * baseline_weeks)
+    # The baseline is ``baseline_weeks`` windows of the same length before this one (weeks for a weekly window).
+    base_start = start - dt.timedelta(days=window_days * baseline_weeks)
     docs = [d for d in docs if base_start <= d.day <= today and d.text.strip()]
     if len(docs) < max(min_size, 2):
         return []
@@ -123,9 +161,11 @@ def find(
         order = now_members[np.argsort(-dist)]
         places = Counter(p for i in now_members for p in _places(docs[i])).most_common(3)
         score = size * math.log2(1 + growth) + math.log1p(likes)
+        label, theme = name_topic([docs[i] for i in order], keywords, places)
         topics.append(
             Topic(
-                label="、".join(keywords[:3]),
+                label=label,
+                theme=theme,
                 keywords=keywords,
                 size=size,
                 baseline=baseline,
@@ -153,10 +193,13 @@ def appeal_docs(today: dt.date, window_days: int = 7, baseline_weeks: int = 4) -
     rows = (
         Appeal.objects.filter(created_at__gte=since, created_at__lt=until)
         .exclude(status="merged")
-        .values_list("id", "title", "content", "created_at", "grid__name")
+        .values_list("id", "title", "content", "created_at", "grid__name", "category__name")
         .iterator(chunk_size=2000)
     )
-    return [Doc(i, f"{title}。{content}", timezone.localtime(at).date(), grid or "") for i, title, content, at, grid in rows]
+    return [
+        Doc(i, f"{title}。{content}", timezone.localtime(at).date(), grid or "", title=title, category=category or "")
+        for i, title, content, at, grid, category in rows
+    ]
 
 
 def compute_and_store(today: dt.date | None = None, **options: Any) -> Any:
@@ -182,15 +225,32 @@ def cached_topics() -> list[dict[str, Any]]:
     return list(snap.topics) if snap else []
 
 
-def propose(topics: Sequence[dict[str, Any]], limit: int = 5) -> list[dict[str, str]]:
+# How a window is named in a sentence: (this …, the … before, mean per …).
+WINDOW_WORDS = {7: ("本周", "前几周", "周均"), 1: ("今日", "前几日", "日均")}
+
+
+def window_words(window_days: int) -> tuple[str, str, str]:
+    """"本周…较前几周周均" for a week; a month (28–31 days) reads "本月…较前几个月月均"; anything else "本期…"."""
+    if window_days in WINDOW_WORDS:
+        return WINDOW_WORDS[window_days]
+    if 28 <= window_days <= 31:
+        return ("本月", "前几个月", "月均")
+    if window_days >= 365:
+        return ("本年", "前几年", "年均")
+    return ("本期", "前几期", "期均")
+
+
+def propose(topics: Sequence[dict[str, Any]], limit: int = 5, *, window_days: int = 7) -> list[dict[str, str]]:
     """A 未诉先办 / 每月一题 list: one line per hot cluster, worded for a leader's decision."""
+    this, before, mean = window_words(window_days)
     out = []
     for t in topics[:limit]:
         where = "、".join(p for p, _ in t["places"][:2]) or "全区"
+        theme = t.get("theme") or t["label"]
         out.append(
             {
-                "title": f"{where}“{t['label']}”问题专项治理",
-                "why": f"本周{t['size']}件，较前几周周均{t['baseline']}件增长{t['growth']}倍",
+                "title": f"{where}“{theme}”问题专项治理",
+                "why": f"{this}{t['size']}件，较{before}{mean}{t['baseline']}件增长{t['growth']}倍",
             }
         )
     return out

@@ -46,11 +46,11 @@ def period(name: str, today: dt.date | None = None) -> Period:
         return Period(today.replace(day=1), today, PERIODS[name])
     if name == "year":
         return Period(today.replace(month=1, day=1), today, PERIODS[name])
-    if len(name) == 7 and name[4] == "-":
+    if len(name) == 7 and name[4] == "-" and name[:4].isdigit() and name[5:].isdigit() and 1 <= int(name[5:]) <= 12 and int(name[:4]) >= 1:
         year, month = int(name[:4]), int(name[5:])
         last = calendar.monthrange(year, month)[1]
         return Period(dt.date(year, month, 1), dt.date(year, month, last), f"{year}年{month}月")
-    if len(name) == 4 and name.isdigit():
+    if len(name) == 4 and name.isdigit() and int(name) >= 1:
         return Period(dt.date(int(name), 1, 1), dt.date(int(name), 12, 31), f"{name}年")
     raise ValueError(f"无法识别的统计期：{name}（可用 today/week/month/year、2026-03 或 2026）")
 

@@ -331,3 +331,13 @@ def rebuild(now: dt.datetime | None = None, progress: Any = None) -> dict[str, i
     state.last_audit_id, state.last_appeal_id, state.refreshed_at, state.rebuilt_at = audit_hi, appeal_hi, now, now
     state.save()
     return {"facts": facts, "rollup_rows": rows}
+
+
+def ensure_current(now: dt.datetime | None = None) -> dict[str, int]:
+    """Bring the rollups up to date before figures are read for a document (a bulletin, an export).
+
+    Never built: a full ``rebuild`` (set-based SQL). Otherwise the incremental ``refresh``, which
+    costs what changed since the last run (nothing when the scheduler ran a moment ago).
+    """
+    built = RollupState.objects.filter(id=1, refreshed_at__isnull=False).exists()
+    return refresh(now) if built else rebuild(now)

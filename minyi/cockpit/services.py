@@ -22,6 +22,17 @@ def live_counts(qs: AppealQuerySet | None = None) -> kpi.Counts:
     return kpi.Counts.from_mapping(qs.order_by().aggregate(**kpi.counts_aggregates(timezone.now())))
 
 
+def received_in(p: Any, qs: AppealQuerySet | None = None) -> AppealQuerySet:
+    """The appeals received (受理) in period ``p`` (a :class:`minyi.cockpit.queries.Period`): the cockpit's cohort."""
+    import datetime as dt
+
+    qs = Appeal.objects.all() if qs is None else qs
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(p.start, dt.time(), tzinfo=tz)
+    until = dt.datetime.combine(p.end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return qs.filter(created_at__gte=since, created_at__lt=until)
+
+
 def stats(qs: AppealQuerySet | None = None) -> dict[str, Any]:
     qs = Appeal.objects.all() if qs is None else qs
     by_status = dict(qs.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))

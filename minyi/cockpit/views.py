@@ -6,14 +6,12 @@ figure they show carries the link to the filtered appeal list behind it.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -23,6 +21,7 @@ from minyi.cockpit import exports, hot, kpi, queries, services
 from minyi.cockpit.models import HotTopicSnapshot, RollupState
 from minyi.core.roles import may_reveal_pii, roles_of
 from minyi.core.routers import replica_reads
+from minyi.directory.models import GridCell, GridShape
 from minyi.workflow.policy import Role
 
 COCKPIT_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER})
@@ -39,11 +38,15 @@ def _period(request: HttpRequest) -> queries.Period:
         return queries.period("month")
 
 
-def _geojson() -> Any:
-    path = getattr(settings, "MINYI_GRID_GEOJSON", "")
-    if path and Path(path).is_file():
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    return None
+def _freshness(refreshed_at: Any, now: Any) -> dict[str, Any]:
+    """How old the figures are, for the line under the heading: minutes, and whether the scheduler seems stopped."""
+    if refreshed_at is None:
+        return {"at": None, "minutes": None, "stale": True}
+    minutes = max(0, int((now - refreshed_at).total_seconds() // 60))
+    return {"at": refreshed_at, "minutes": minutes, "stale": minutes >= STALE_MINUTES}
+
+
+STALE_MINUTES = 10  # rollups refresh every minute; ten minutes without means the background jobs are not running
 
 
 @login_required
@@ -53,26 +56,60 @@ def cockpit(request: HttpRequest) -> HttpResponse:
         return HttpResponseForbidden("您没有查看数字驾驶舱的权限")
     p = _period(request)
     state = RollupState.objects.filter(id=1).first()
+    snapshot = HotTopicSnapshot.objects.first()
+    topics = list(snapshot.topics) if snapshot else []
+    now = timezone.now()
     context = {
         "p": p,
         "period_name": request.GET.get("period", "month"),
         "periods": queries.PERIODS,
         "totals": queries.totals(),
+        "summary": queries.summed("dept", p)[()],
         "rates": queries.headline_rates(p),
         "ranking": queries.ranking(p),
         "rate_keys": [(k, kpi.RATE_LABELS[k]) for k in ("response", "resolution", "satisfaction", "on_time", "return", "reopen")],
         # Named as the page names the rates (响应率 0.2 …), never by their codes.
         "weights": [(gettext(kpi.RATE_LABELS.get(code, code)), w) for code, w in kpi.composite_weights().items()],
         "grid": queries.grid_table(p),
-        "has_map": _geojson() is not None,
+        "has_map": GridShape.objects.exists(),
         "refreshed_at": state.refreshed_at if state else None,
+        "fresh": _freshness(state.refreshed_at if state else None, now),
+        "hot_at": snapshot.computed_at if snapshot else None,
         "wall": request.GET.get("wall") == "1",
-        "hot_topics": hot.cached_topics(),
-        "hot_snapshot": HotTopicSnapshot.objects.first(),
-        "proposals": hot.propose(hot.cached_topics()),
+        "wall_refresh": WALL_REFRESH_SECONDS,
+        "hot_topics": topics,
+        "hot_snapshot": snapshot,
+        "proposals": hot.propose(topics),
     }
     template = "cockpit/wall.html" if context["wall"] else "cockpit/index.html"
     return render(request, template, context)
+
+
+WALL_REFRESH_SECONDS = 120
+
+
+def _map_points(p: queries.Period, grid: list[dict[str, Any]], topics: list[dict[str, Any]]) -> dict[str, Any]:
+    """Appeals per 街道/社区 for the heat map (cell code → count, link) and hot topics placed on their main place.
+
+    Every cell is there, with 0 and its (empty) list when nothing was received, so every region drills down.
+    """
+    counted: dict[int, dict[str, Any]] = {}
+    for street in grid:
+        for row in [street, *street["children"]]:
+            counted[row["cell"].pk] = {"value": row["counts"].created, "link": row["link"]}
+    cells: list[dict[str, Any]] = []
+    by_name: dict[str, str] = {}
+    for pk, code, name, level in GridCell.objects.order_by("level", "code").values_list("pk", "code", "name", "level"):
+        figures = counted.get(pk) or {"value": 0, "link": queries.drill(grid=pk, **p.params())}
+        cells.append({"code": code, "id": pk, "name": name, "level": level, **figures})
+        if level == GridCell.Level.COMMUNITY or name not in by_name:
+            by_name[name] = code  # a community before a street of the same name
+    placed = []
+    for rank, t in enumerate(topics[:8], 1):
+        place = next((name for name, _ in t.get("places", []) if name in by_name), None)
+        if place is not None:
+            placed.append({"rank": rank, "label": t["label"], "size": t["size"], "code": by_name[place], "place": place})
+    return {"cells": cells, "hot": placed}
 
 
 @login_required
@@ -81,10 +118,13 @@ def chart_data(request: HttpRequest) -> HttpResponse:
     if not _allowed(request):
         return HttpResponseForbidden("您没有查看数字驾驶舱的权限")
     p = _period(request)
-    grid = [
-        {"name": row["cell"].name, "value": row["counts"].created, "link": row["link"]} for row in queries.grid_table(p)
-    ]
-    return JsonResponse({"trend": queries.trend(p), "mix": queries.mix(p), "grid": grid, "geojson": _geojson()})
+    rows = queries.grid_table(p)
+    grid = [{"name": row["cell"].name, "value": row["counts"].created, "link": row["link"]} for row in rows]
+    body: dict[str, Any] = {"trend": queries.trend(p), "mix": queries.mix(p), "grid": grid}
+    if GridShape.objects.exists():
+        # The boundaries come from the public, cacheable /directory/district.geojson; the figures from here.
+        body["map"] = {"url": reverse("directory:district_geojson"), **_map_points(p, rows, hot.cached_topics())}
+    return JsonResponse(body)
 
 
 @login_required

@@ -35,7 +35,9 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 DEFAULTS: dict[str, Any] = {
     "default": 4 * MB,
     "upload": 60 * MB,  # five attachments of 10 MB and the form around them
-    "upload_paths": ("/portal/", "/appeals/", "/desk/intake", "/assistant/", "/admin/"),
+    "upload_paths": ("/portal/", "/q/", "/appeals/", "/desk/intake", "/assistant/", "/admin/"),  # /q/: reports from a point code
+    "batch": 10 * MB,  # about 1,000 appeals of 1,000 characters; Django reads no more (DATA_UPLOAD_MAX_MEMORY_SIZE)
+    "batch_paths": ("/api/v1/appeals:batch",),
 }
 
 
@@ -45,6 +47,8 @@ def limits() -> dict[str, Any]:
 
 def cap_for(path: str) -> int:
     conf = limits()
+    if path.startswith(tuple(conf["batch_paths"])):
+        return int(conf["batch"])
     return int(conf["upload"] if path.startswith(tuple(conf["upload_paths"])) else conf["default"])
 
 

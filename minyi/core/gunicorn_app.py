@@ -36,7 +36,14 @@ def post_fork(server: Any, worker: Any) -> None:
     if settings.MINYI_JOBS_TRANSPORT == "inline":
         from minyi.jobs.transport import embedded
 
-        embedded()
+        embedded(periodic=web_periodic())
+
+
+def web_periodic() -> bool:
+    """No beat without Celery: the web workers fire the periodic work (rollups, sweeps) unless MINYI_JOBS_PERIODIC=0."""
+    from django.conf import settings
+
+    return bool(settings.MINYI_JOBS_PERIODIC or not settings.MINYI_JOBS_PERIODIC_SET)
 
 
 def child_exit(server: Any, worker: Any) -> None:

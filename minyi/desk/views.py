@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -21,12 +20,12 @@ from minyi.accountability import reminders
 from minyi.appeals import services
 from minyi.appeals.forms import IntakeForm
 from minyi.appeals.models import Appeal
-from minyi.appeals.queries import SLA_FILTERS, most_urgent_first, visible_to
+from minyi.appeals.queries import QUEUE_COUNT_CAP, SLA_FILTERS, CappedPaginator, capped_count, count_label, most_urgent_first, visible_to
 from minyi.appeals.validators import normalize_phone
 from minyi.core.pii import mask_phone
 from minyi.core.roles import roles_of
 from minyi.desk import suggestions
-from minyi.directory.models import Category, Department
+from minyi.directory.models import Category, Department, GridCell
 from minyi.workflow.machine import State, TransitionError
 from minyi.workflow.policy import Role
 from minyi.workflow.services import ActionForbidden
@@ -36,7 +35,7 @@ _ROWS = ("channel", "department", "category", "grid")
 
 
 def _page(request: HttpRequest, qs: QuerySet[Appeal]) -> Any:
-    return Paginator(qs.select_related(*_ROWS), PAGE).get_page(request.GET.get("page"))
+    return CappedPaginator(qs.select_related(*_ROWS), PAGE, cap=QUEUE_COUNT_CAP).get_page(request.GET.get("page"))
 
 
 REMINDERS_SHOWN = 10
@@ -60,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         (Role.HANDLER, "desk:inbox"),
         (Role.SUPERVISOR, "desk:supervise"),
         (Role.ADMIN, "desk:dispatch"),
+        (Role.LIAISON, "proposals:desk"),
     ):
         if role in roles:
             return redirect(target)
@@ -141,7 +141,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=403)
     text = f"{request.GET.get('title', '')}\n{request.GET.get('content', '')}".strip()
     result = suggestions.for_text(text, address=request.GET.get("address", "")) if len(text) >= 6 else None
-    return render(request, "desk/_suggest.html", {"s": result})
+    # The place named in the text or the address, resolved to 街道/社区 by the grid's names and aliases.
+    place = GridCell.objects.select_related("parent").filter(code=result["grid"]).first() if result and result.get("grid") else None
+    return render(request, "desk/_suggest.html", {"s": result, "place": place})
 
 
 # ----- 派单 dispatcher --------------------------------------------------------------
@@ -171,7 +173,7 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [{"appeal": a, "s": a.triage or {}} for a in page.object_list],
             "departments": Department.objects.filter(active=True, kind__in=[Department.Kind.BUREAU, Department.Kind.STREET]),
-            "counts": {name: q.count() for name, q in tabs.items()},
+            "counts": {name: count_label(capped_count(q)) for name, q in tabs.items()},
         },
     )
 
@@ -248,7 +250,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "desk/inbox.html",
         {
             "tab": tab,
-            "tabs": [(name, gettext(INBOX_LABELS[name]), q.count()) for name, q in tabs.items()],
+            "tabs": [(name, gettext(INBOX_LABELS[name]), count_label(capped_count(q))) for name, q in tabs.items()],
             "page": page,
             "rows": [_row(a, request.user) for a in page.object_list],
             **_reminders(request.user),
@@ -297,11 +299,11 @@ def supervise(request: HttpRequest) -> HttpResponse:
         ("arbitration", gettext("差评待仲裁"), base.filter(status=State.ARBITRATION).order_by("bad_rating_at")),
         ("returns", gettext("退单待审核"), base.filter(status=State.RETURN_REQUESTED).order_by("created_at")),
     ]
-    return render(
-        request,
-        "desk/supervise.html",
-        {"lists": [(key, label, qs[:20], qs.count()) for key, label, qs in lists], "topics": _open_topics(), **_reminders(request.user)},
-    )
+    shown = []
+    for key, label, qs in lists:
+        rows, total = list(qs[:20]), capped_count(qs)
+        shown.append((key, label, rows, count_label(total), total > len(rows)))
+    return render(request, "desk/supervise.html", {"lists": shown, "topics": _open_topics(), **_reminders(request.user)})
 
 
 def _open_topics() -> list[dict[str, Any]]:

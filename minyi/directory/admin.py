@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from minyi.directory.models import Category, Channel, Department, GridCell, StaffProfile
+from minyi.directory.models import Category, Channel, Department, GridCell, GridShape, StaffProfile
 
 
 @admin.register(Department)
@@ -34,3 +34,10 @@ class StaffProfileAdmin(admin.ModelAdmin[StaffProfile]):
     list_display = ("user", "department", "phone")
     search_fields = ("user__username", "user__first_name")
     autocomplete_fields = ("department",)
+
+
+@admin.register(GridShape)
+class GridShapeAdmin(admin.ModelAdmin[GridShape]):
+    list_display = ("cell", "source", "updated_at")
+    list_filter = ("source",)
+    readonly_fields = ("updated_at",)

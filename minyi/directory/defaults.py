@@ -228,6 +228,9 @@ def load_defaults() -> dict[str, int]:
         # open_data only when the channel is new: an administrator's choice is never overwritten by a reload.
         defaults = {"name": name, "sort": sort, "public": public}
         Channel.objects.update_or_create(code=code, defaults=defaults, create_defaults={**defaults, "open_data": open_data})
+    from minyi.directory.services import ensure_demo_shapes
+
+    ensure_demo_shapes()  # the district map's polygons; a real district's loaded boundaries are kept
     return {
         "departments": Department.objects.count(),
         "grid_cells": GridCell.objects.count(),

@@ -134,3 +134,28 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} @ {self.department or '-'}"
+
+
+class GridShape(models.Model):
+    """The boundary of a 街道 or 社区 as a GeoJSON Polygon/MultiPolygon (WGS84 longitude, latitude).
+
+    Drawn by the cockpit's district map and served, without any personal data, at
+    ``/directory/district.geojson``. Demo polygons come from ``load-defaults``; a real
+    district loads its own with ``minyi directory load-geojson FILE``.
+    """
+
+    class Source(models.TextChoices):
+        DEMO = "demo", _("示例边界")
+        LOADED = "loaded", _("导入边界")
+
+    cell = models.OneToOneField(GridCell, verbose_name="网格", on_delete=models.CASCADE, related_name="shape")
+    geometry = models.JSONField("边界（GeoJSON）")
+    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.LOADED)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "网格边界"
+        verbose_name_plural = "网格边界"
+
+    def __str__(self) -> str:
+        return str(self.cell)

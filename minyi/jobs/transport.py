@@ -120,9 +120,10 @@ _embedded: EmbeddedWorker | None = None
 _lock = threading.Lock()
 
 
-def embedded() -> EmbeddedWorker:
+def embedded(*, periodic: bool | None = None) -> EmbeddedWorker:
+    """The process's worker thread, started on first use; ``periodic`` (default: the setting) applies then."""
     global _embedded
     with _lock:
         if _embedded is None:
-            _embedded = EmbeddedWorker(periodic=settings.MINYI_JOBS_PERIODIC)
+            _embedded = EmbeddedWorker(periodic=settings.MINYI_JOBS_PERIODIC if periodic is None else periodic)
         return _embedded

@@ -17,7 +17,8 @@ class PortalSubmitForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=100, widget=forms.TextInput(attrs={"placeholder": _("一句话说明问题")}))
     content = forms.CharField(label=_("诉求内容"), max_length=3000, widget=forms.Textarea(attrs={"rows": 6}))
     grid = forms.ModelChoiceField(
-        GridCell.objects.filter(level=GridCell.Level.COMMUNITY).select_related("parent"), label=_("所在街道/社区"), required=False
+        GridCell.objects.filter(level=GridCell.Level.COMMUNITY).select_related("parent"), label=_("所在街道/社区"), required=False,
+        empty_label=_("（不清楚可不选）"),
     )
     address = forms.CharField(label=_("详细地址"), max_length=200, required=False)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)

@@ -13,16 +13,18 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 
 from minyi.appeals import attachments, disclosure, services
-from minyi.appeals.models import Appeal
+from minyi.appeals.attachments import PILLOW_FORMATS
+from minyi.appeals.models import Appeal, Attachment
 from minyi.appeals.validators import normalize_phone
 from minyi.directory.models import Channel, GridCell
 from minyi.portal.forms import PortalSubmitForm, TrackForm
@@ -151,8 +153,34 @@ def track(request: HttpRequest) -> HttpResponse:
             if appeal is None:
                 form.add_error(None, gettext("没有找到该编号和手机号对应的诉求，请核对后重试"))
             else:
-                context.update(appeal=appeal, steps=_public_steps(appeal), rating_url=_rating_url(appeal))
+                context.update(appeal=appeal, steps=_public_steps(appeal), rating_url=_rating_url(appeal), reply_files=_reply_files(appeal))
     return render(request, "portal/track.html", context)
+
+
+# The reply's files, for the citizen who just proved number + phone: links signed for an hour, since the
+# tracking page has no session to check later (and a phone number must never ride in a URL).
+FILE_LINK_SALT = "minyi.portal.reply-file"
+FILE_LINK_AGE_S = HOUR
+
+
+def _reply_files(appeal: Appeal) -> list[dict[str, Any]]:
+    signer = signing.TimestampSigner(salt=FILE_LINK_SALT)
+    files = appeal.attachments.filter(stage=Attachment.Stage.REPLY).order_by("pk")
+    return [{"name": f.original_name, "size": f.size, "image": f.content_type in PILLOW_FORMATS,
+             "url": reverse("portal:file", args=[signer.sign(f"{appeal.pk}.{f.pk}")])} for f in files]  # fmt: skip
+
+
+def reply_file(request: HttpRequest, token: str) -> FileResponse:
+    """A file of the reply, by a link from the tracking page (see ``_reply_files``)."""
+    try:
+        value = signing.TimestampSigner(salt=FILE_LINK_SALT).unsign(token, max_age=FILE_LINK_AGE_S)
+        appeal_id, file_id = (int(part) for part in value.split("."))
+    except (signing.BadSignature, ValueError):
+        raise Http404(gettext("链接已失效，请重新查询进度后再打开附件")) from None
+    item = Attachment.objects.filter(pk=file_id, appeal_id=appeal_id, stage=Attachment.Stage.REPLY).select_related("appeal").first()
+    if item is None:
+        raise Http404(gettext("附件不存在"))
+    return attachments.serve(request, item.appeal, item)
 
 
 def progress(request: HttpRequest, token: str) -> HttpResponse:

@@ -53,7 +53,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
             return redirect("reports:list")
         return redirect("reports:detail", pk=b.pk)
-    return render(request, "reports/list.html", {"bulletins": Bulletin.objects.all()[:200]})
+    return render(request, "reports/list.html", {"bulletins": Bulletin.objects.select_related("created_by")[:200]})
 
 
 @login_required

@@ -180,6 +180,7 @@ def suggest_for_text(text: str, *, address: str = "", grid_code: str | None = No
         "priority_label": PRIORITY_LABELS.get(priority, priority),
         "urgency_flags": [{"code": f.code, "priority": f.priority, "reason": f.reason} for f in flags],
         "grid": grid_code,
+        "place_terms": list(location.matched),  # the words in the text that named the place (shown to the operator)
         "duplicates": find_duplicates(text, phone=phone, grid_code=grid_code, exclude_id=exclude_id),
         "model": None,
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from minyi.workflow.calendar import DAY
-from minyi.workflow.sla import Budget, Clock, SlaRules
+from minyi.workflow.sla import Budget, Clock, SlaRules, fixed_deadline
 
 if TYPE_CHECKING:
     from minyi.appeals.models import Appeal
@@ -34,6 +34,7 @@ class EffectInput:
     extension_days: int = 0
     merge_into_id: int | None = None
     reason_code: str = ""
+    callback_method: str = ""  # 电话/短信/上门 … for 回访 (appeals.models.CallbackMethod)
     notices: list[tuple[str, str]] = field(default_factory=list)  # (audience, kind)
 
 
@@ -47,6 +48,17 @@ def _set_reply_deadline(appeal: Appeal, start: dt.datetime, budget: Budget, e: E
     appeal.reply_budget_seconds = int(budget.span().total_seconds())
     appeal.reply_due_at = e.clock.deadline(start, budget)
     appeal.reply_warn_at = e.clock.warn_point(start, budget, e.rules.due_soon_fraction)
+    appeal.paused_at = None
+    appeal.paused_remaining_seconds = None
+
+
+def _set_fixed_deadline(appeal: Appeal, start: dt.datetime, due: dt.datetime, e: EffectInput) -> None:
+    """A deadline fixed by a domain rule (``sla.FIXED_DEADLINES``): the budget is the working time up to it."""
+    span = e.clock.elapsed(start, due, "wd")
+    appeal.sla_unit = "wd"
+    appeal.reply_budget_seconds = max(int(span.total_seconds()), 0)
+    appeal.reply_due_at = due
+    appeal.reply_warn_at = e.clock.add(start, span * e.rules.due_soon_fraction, "wd") if span > dt.timedelta() else due
     appeal.paused_at = None
     appeal.paused_remaining_seconds = None
 
@@ -91,7 +103,11 @@ def start_claim_clock(appeal: Appeal, e: EffectInput) -> None:
 
 
 def start_reply_clock(appeal: Appeal, e: EffectInput) -> None:
-    _set_reply_deadline(appeal, e.now, e.rules.reply_budget(appeal.kind, appeal.priority), e)
+    due = fixed_deadline(appeal, e.now, e.clock)
+    if due is not None:
+        _set_fixed_deadline(appeal, e.now, due, e)
+    else:
+        _set_reply_deadline(appeal, e.now, e.rules.reply_budget(appeal.kind, appeal.priority), e)
     cap_claim_deadline(appeal)
     # A new deadline starts a new SLA story: the sweep re-marks and re-escalates from scratch.
     appeal.sla_flag = ""
@@ -264,7 +280,8 @@ IMPLEMENTATIONS: dict[str, Effect] = {
 def payload_of(e: EffectInput) -> dict[str, Any]:
     """The parts of the input worth keeping in the audit row."""
     data: dict[str, Any] = {}
-    for key in ("department_id", "category_id", "reply", "satisfaction", "resolved", "comment", "extension_days", "merge_into_id", "reason_code"):
+    kept = ("department_id", "category_id", "reply", "satisfaction", "resolved", "comment", "extension_days", "merge_into_id", "reason_code", "callback_method")
+    for key in kept:
         value = getattr(e, key)
         if value not in (None, "", 0):
             data[key] = value

@@ -21,6 +21,7 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # 系统管理员: reference data and the whole loop
     SECADMIN = "secadmin"  # 安全管理员: accounts, roles, lockouts, keys (三员分立)
     AUDITOR = "auditor"  # 审计管理员: reads the security log and nothing else
+    LIAISON = "liaison"  # 人大政协联络员: runs the 建议提案 loop (minyi.proposals), on proposals only
 
 
 ROLE_LABELS: Mapping[Role, str] = {
@@ -32,6 +33,7 @@ ROLE_LABELS: Mapping[Role, str] = {
     Role.ADMIN: "系统管理员",
     Role.SECADMIN: "安全管理员",
     Role.AUDITOR: "审计管理员",
+    Role.LIAISON: "人大政协联络员",
 }
 
 _E = Event
@@ -81,6 +83,9 @@ ALLOWED: Mapping[Role, frozenset[Event]] = {
     ),
     Role.LEADER: frozenset({_E.URGE, _E.SUPERVISE, _E.LIST_SUPERVISE}),
     Role.ADMIN: frozenset(Event),
+    # Nothing of its own: minyi.proposals fires 交办, 审核答复函 and the satisfaction steps for the office,
+    # and only on appeals that carry a proposal (its actions check), as the 12345 desk would on others.
+    Role.LIAISON: frozenset(),
     # 三员分立: the security and audit admins touch no appeal.
     Role.SECADMIN: frozenset(),
     Role.AUDITOR: frozenset(),

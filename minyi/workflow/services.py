@@ -28,7 +28,7 @@ from minyi.workflow.effects import IMPLEMENTATIONS, EffectInput, cap_claim_deadl
 from minyi.workflow.machine import EVENT_LABELS, Context, Event, State, TransitionError
 from minyi.workflow.models import AuditEvent, CalendarOverride
 from minyi.workflow.policy import RAISES_PRIORITY, Role, may
-from minyi.workflow.sla import Clock, SlaRules
+from minyi.workflow.sla import Clock, SlaRules, fixed_deadline
 
 if TYPE_CHECKING:
     from minyi.appeals.models import Appeal
@@ -178,6 +178,7 @@ def perform(
     extension_days: int = 0,
     merge_into: Appeal | None = None,
     reason_code: str = "",
+    callback_method: str = "",
     now: dt.datetime | None = None,
 ) -> Appeal:
     """Fire ``event`` on the appeal as ``by``; raise ActionForbidden or TransitionError if not allowed."""
@@ -220,6 +221,7 @@ def perform(
             extension_days=extension_days,
             merge_into_id=merge_into.pk if merge_into is not None else None,
             reason_code=reason_code,
+            callback_method=callback_method,
         )
         for name in transition.effects:
             IMPLEMENTATIONS[name](locked, effect_input)
@@ -376,9 +378,11 @@ def raise_priority(appeal: Appeal | int, priority: str, *, by: Any, reason: str 
 def _shorten_reply_clock(appeal: Appeal, now: dt.datetime) -> dict[str, Any]:
     """Fit the reply clock to ``appeal.priority`` where that makes it shorter; returns what changed, as [before, after]."""
     rules, clock = get_rules(), get_clock()
+    changed: dict[str, Any] = {}
+    if fixed_deadline(appeal, now, clock) is not None:
+        return changed  # a fixed date (建议提案: three months from 交办) does not depend on priority
     budget = rules.reply_budget(appeal.kind, appeal.priority)
     due = clock.deadline(now, budget)
-    changed: dict[str, Any] = {}
     if appeal.state is State.SUSPENDED and appeal.paused_remaining_seconds is not None:
         if due >= clock.add(now, dt.timedelta(seconds=appeal.paused_remaining_seconds), appeal.sla_unit or "wd"):
             return changed

@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from minyi.workflow.calendar import DAY, WorkingCalendar
+
+if TYPE_CHECKING:
+    from minyi.appeals.models import Appeal
 
 _BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(wd|h)\s*$")
 
@@ -111,6 +114,22 @@ class Clock:
 
     def warn_point(self, start: dt.datetime, budget: Budget, fraction: float) -> dt.datetime:
         return self.add(start, budget.span() * fraction, budget.unit)
+
+
+# Appeals that answer to a fixed date rather than a kind x priority budget (建议提案: three months
+# from the 交办 meeting, ``minyi.proposals.deadlines``). A domain registers a rule in its AppConfig.ready;
+# a rule returns the reply deadline for the appeal whose reply clock starts at ``now``, or None when
+# the appeal is not its kind. The first answer wins; with none, the budget applies as before.
+FixedDeadline = Callable[["Appeal", dt.datetime, "Clock"], "dt.datetime | None"]
+FIXED_DEADLINES: list[FixedDeadline] = []
+
+
+def fixed_deadline(appeal: Appeal, now: dt.datetime, clock: Clock) -> dt.datetime | None:
+    for rule in FIXED_DEADLINES:
+        due = rule(appeal, now, clock)
+        if due is not None:
+            return due
+    return None
 
 
 def sla_state(

@@ -156,7 +156,8 @@ def test_forbidden_action_is_refused(client: Client, people: dict[str, Any], app
 def test_callback_form_closes_or_reopens(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
     appeal = appeal_in(State.PENDING_CALLBACK)
     client.force_login(people["operator"])
-    response = client.post(f"/appeals/{appeal.number}/act/callback", {"callback-satisfaction": "1", "callback-resolved": "0", "callback-comment": "没修好"})
+    answer = {"callback-method": "phone", "callback-satisfaction": "1", "callback-resolved": "0", "callback-comment": "没修好"}
+    response = client.post(f"/appeals/{appeal.number}/act/callback", answer)
     assert response.status_code == 302
     appeal.refresh_from_db()
     assert appeal.state is State.DISPATCHED and appeal.satisfaction == 1
@@ -180,14 +181,27 @@ def test_contradictory_callback_needs_confirmation(client: Client, people: dict[
     appeal = appeal_in(State.PENDING_CALLBACK)
     client.force_login(people["operator"])
     url = f"/appeals/{appeal.number}/act/callback"
-    refused = client.post(url, {"callback-satisfaction": "1", "callback-resolved": "1"})
+    refused = client.post(url, {"callback-method": "phone", "callback-satisfaction": "1", "callback-resolved": "1"})
     assert refused.status_code == 400 and "相互矛盾" in refused.content.decode()
     appeal.refresh_from_db()
     assert appeal.state is State.PENDING_CALLBACK
-    confirmed = client.post(url, {"callback-satisfaction": "1", "callback-resolved": "1", "callback-confirm_mixed": "on"})
+    confirmed = client.post(url, {"callback-method": "phone", "callback-satisfaction": "1", "callback-resolved": "1", "callback-confirm_mixed": "on"})
     assert confirmed.status_code == 302
     appeal.refresh_from_db()
     assert appeal.satisfaction == 1 and appeal.resolved is True
+
+
+def test_callback_records_its_method_and_notes(client: Client, people: dict[str, Any], appeal_in: Callable[..., Appeal]) -> None:
+    appeal = appeal_in(State.PENDING_CALLBACK)
+    client.force_login(people["operator"])
+    url = f"/appeals/{appeal.number}/act/callback"
+    missing = client.post(url, {"callback-satisfaction": "5", "callback-resolved": "1"})
+    assert missing.status_code == 400 and "回访方式" in missing.content.decode()
+    done = client.post(url, {"callback-method": "visit", "callback-satisfaction": "5", "callback-resolved": "1", "callback-comment": "上门查看，路灯已亮"})
+    assert done.status_code == 302
+    row = appeal.audit.order_by("-id").first()
+    assert row is not None and row.payload["callback_method"] == "visit" and row.payload["comment"] == "上门查看，路灯已亮"
+    assert "上门回访" in client.get(f"/appeals/{appeal.number}").content.decode()
 
 
 def test_healthz(client: Client, db: None) -> None:

@@ -74,3 +74,24 @@ def test_snapshot_proposal_and_one_click_topic(burst: list[int], people: dict[st
     handler.force_login(people["handler"])
     assert handler.post(f"/cockpit/hot/{snap.pk}/0/topic").status_code == 403
     assert HotTopicSnapshot.objects.count() == 1
+
+
+def test_hot_topics_get_readable_names_not_keyword_triples() -> None:
+    day = TODAY.date()
+    filed = [hot.Doc(i, "电梯故障困人", day, "明珠社区", title=f"{i}号楼电梯故障", category="电梯维修") for i in range(4)]
+    filed.append(hot.Doc(9, "电梯不运行", day, "湖滨社区", title="电梯不运行", category="物业服务"))
+    places = [("明珠社区", 4), ("湖滨社区", 1)]
+    assert hot.name_topic(filed, ["电梯", "故障", "困人"], places) == ("明珠社区电梯维修", "电梯维修")
+    # No category: the first clause of the most central title, without its trailing number.
+    free = [hot.Doc(1, "x", day, title="明珠苑小区电梯故障困人，电梯维修不及时3号楼"), hot.Doc(2, "y", day, title="电梯坏了")]
+    assert hot.name_topic(free, ["电梯"], [("明珠社区", 1), ("湖滨社区", 1)]) == ("明珠苑小区电梯故障困人", "明珠苑小区电梯故障困人")
+    # Nothing better: the key words.
+    assert hot.name_topic([hot.Doc(1, "x", day)], ["噪声", "施工"], []) == ("噪声、施工", "噪声、施工")
+
+
+def test_proposals_speak_of_the_window_they_measure() -> None:
+    topic = {"label": "明珠社区电梯维修", "theme": "电梯维修", "size": 23, "baseline": 3.67, "growth": 5.14, "places": [["明珠社区", 20]]}
+    assert hot.propose([topic])[0] == {"title": "明珠社区“电梯维修”问题专项治理", "why": "本周23件，较前几周周均3.67件增长5.14倍"}
+    monthly = hot.propose([topic], window_days=31)[0]["why"]
+    assert monthly == "本月23件，较前几个月月均3.67件增长5.14倍"
+    assert "周" not in monthly

@@ -67,7 +67,13 @@ def test_handler_may_not_open_cockpit(built: dict[str, Appeal], people: dict[str
 def test_chart_data(built: dict[str, Appeal], people: dict[str, Any]) -> None:
     data = _client(people["leader"]).get("/cockpit/data?period=2026-03").json()
     assert {r["name"]: r["value"] for r in data["mix"]["channel"]} == {"12345热线": 3, "苏商通": 2}
-    assert data["geojson"] is None
+    # The district map: boundaries at the public GeoJSON URL, and every 街道/社区 with its count and its list.
+    assert data["map"]["url"] == "/directory/district.geojson"
+    cells = {c["name"]: c for c in data["map"]["cells"]}
+    assert len(cells) == 20
+    assert cells["枫亭社区"]["value"] == 2 and cells["青枫街道"]["value"] == 2 and cells["望月社区"]["value"] == 0
+    listed = _client(people["leader"]).get(cells["枫亭社区"]["link"])
+    assert listed.context["page"].paginator.count == 2
     assert sum(d["created"] for d in data["trend"]) == 5
 
 

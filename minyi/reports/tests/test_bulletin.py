@@ -50,7 +50,7 @@ def test_formats_and_command(built: dict[str, Appeal], tmp_path: Path) -> None:
     call_command("report", "bulletin", "--period", "2026-03", "--format", "docx", "--out", str(out), stdout=io.StringIO())
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert "明湖信息" in text
-    assert "【动态】" in text
+    assert "一、工作动态" in text
     assert "送：" in text
     html = render.to_html(bulletin.build("2026-03"))
     assert "本期目录" in html

@@ -37,6 +37,8 @@ ANY_DEPT = {
     # 三员分立: the security and the audit admin act on no appeal.
     Role.SECADMIN: set(),
     Role.AUDITOR: set(),
+    # The liaison office acts on proposals only, through minyi.proposals.services.
+    Role.LIAISON: set(),
 }
 OWN_DEPT_ONLY = {Role.HANDLER: {Event.CLAIM, Event.RETURN, Event.REQUEST_EXTENSION, Event.SUSPEND, Event.RESUME, Event.REPLY}}
 

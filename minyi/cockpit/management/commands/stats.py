@@ -1,9 +1,10 @@
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from minyi.cockpit.services import stats
+from minyi.cockpit import queries
+from minyi.cockpit.services import received_in, stats
 
 
 class Command(BaseCommand):
@@ -11,9 +12,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
+        parser.add_argument(
+            "--period", default="", help="only the appeals received in: today/week/month/year, 2026-03 or 2026 (as the cockpit and bulletins count)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        figures = stats()
+        if options["period"]:
+            try:
+                p = queries.period(options["period"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            figures = stats(received_in(p))
+            figures["period"] = {"name": options["period"], "start": p.start.isoformat(), "end": p.end.isoformat(), "label": p.label}
+        else:
+            figures = stats()
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))
             return

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from minyi.reports import bulletin, render
+from minyi.reports import render, services
 
 
 class Command(BaseCommand):
@@ -19,11 +19,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            content = bulletin.build(options["period"])
+            # Saved as a draft like one made on /reports/, where editors find, revise and publish it.
+            b = services.draft_bulletin(options["period"], by=None)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        data = render.RENDERERS[options["format"]](content, options["number"])
+        data = render.RENDERERS[options["format"]](b.content, options["number"])
         out: Path = options["out"]
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(data)
-        self.stdout.write(f"已生成 {out} ({len(data)} bytes)")
+        self.stdout.write(f"已生成 {out} ({len(data)} bytes)，草稿已存入简报列表（/reports/{b.pk}）")
