@@ -128,9 +128,7 @@ def child(n: int, repeat: int, days: int) -> None:
         "grid_table(365 days)": lambda: queries.grid_table(last365),
         "trend(365 days)": lambda: queries.trend(last365),
         "mix(365 days)": lambda: queries.mix(last365),
-        "full cube: one department x category, 365 days": lambda: queries.summed(
-            "full", last365, ["category_id"], department_id=ids["departments"][0]
-        ),
+        "full cube: one department x category, 365 days": lambda: queries.summed("full", last365, ["category_id"], department_id=ids["departments"][0]),
     }
     out["queries"] = {name: timed(fn, repeat) for name, fn in checks.items()}
     from django.db.models import Sum

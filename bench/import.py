@@ -128,15 +128,31 @@ def main() -> int:
 
             broker = "redis://127.0.0.1:6379/10"
             redis.Redis.from_url(broker).flushdb()
-            env.update(MINYI_JOBS_TRANSPORT="celery", MINYI_BROKER_URL=broker, MINYI_TRIAGE_SUGGEST_MODE="async", MINYI_TRIAGE_MODEL=args.model,
-                       MINYI_DEBUG="1")
+            env.update(
+                MINYI_JOBS_TRANSPORT="celery", MINYI_BROKER_URL=broker, MINYI_TRIAGE_SUGGEST_MODE="async", MINYI_TRIAGE_MODEL=args.model, MINYI_DEBUG="1"
+            )
             minyi = str(REPO / ".venv" / "bin" / "minyi")
-            workers = [subprocess.Popen([minyi, "worker", "--concurrency", "1", "--loglevel", "WARNING"], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(args.workers)]
+            workers = [
+                subprocess.Popen(
+                    [minyi, "worker", "--concurrency", "1", "--loglevel", "WARNING"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                )
+                for _ in range(args.workers)
+            ]
         else:
             env["MINYI_TRIAGE_SUGGEST_MODE"] = "sync"  # no workers: the import alone, as before
-        cmd = [sys.executable, __file__, "--child", "--data", data, "--mapping", args.mapping, "--batch-size", str(args.batch_size),
-               "--workers", str(args.workers if workers else 0)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--data",
+            data,
+            "--mapping",
+            args.mapping,
+            "--batch-size",
+            str(args.batch_size),
+            "--workers",
+            str(args.workers if workers else 0),
+        ]
         try:
             result = subprocess.run(cmd, env=env, check=False)
         finally:

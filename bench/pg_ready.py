@@ -11,9 +11,7 @@ import psycopg
 def main(url: str) -> int:
     parsed = urlparse(url)
     try:
-        with psycopg.connect(
-            host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, dbname="postgres", connect_timeout=3
-        ):
+        with psycopg.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username, dbname="postgres", connect_timeout=3):
             return 0
     except psycopg.Error:
         return 1

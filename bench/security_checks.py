@@ -500,12 +500,22 @@ def _portal_upload(p: Probe, name: str, data: bytes, ctype: str, client_ip: str)
     form = b.get("/portal/").text
     idem = re.search(r'name="idempotency_key" value="([^"]*)"', form)
     boundary = uuid.uuid4().hex
-    fields = {"kind": "complaint", "title": "路面破损", "content": "湖滨路路面有个大坑，电动车容易摔倒。", "phone": "13600003333",
-              "csrfmiddlewaretoken": b.cookies.get("csrftoken", ""), "idempotency_key": idem.group(1) if idem else uuid.uuid4().hex}
+    fields = {
+        "kind": "complaint",
+        "title": "路面破损",
+        "content": "湖滨路路面有个大坑，电动车容易摔倒。",
+        "phone": "13600003333",
+        "csrfmiddlewaretoken": b.cookies.get("csrftoken", ""),
+        "idempotency_key": idem.group(1) if idem else uuid.uuid4().hex,
+    }
     parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
     parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="{name}"\r\nContent-Type: {ctype}\r\n\r\n'.encode() + data + b"\r\n")
     body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": f"https://127.0.0.1:{p.port}", "Referer": f"https://127.0.0.1:{p.port}/portal/"}
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Origin": f"https://127.0.0.1:{p.port}",
+        "Referer": f"https://127.0.0.1:{p.port}/portal/",
+    }
     return b.request("POST", "/portal/", body=body, headers=headers)
 
 
@@ -524,8 +534,10 @@ def uploads(p: Probe) -> Result:
     _portal_upload(p, "photo.png", polyglot, "image/png", "198.51.100.140")
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     _portal_upload(p, "材料.pdf", pdf, "application/pdf", "198.51.100.141")
-    hidden = (b"%PDF-1.5\n1 0 obj << /Type /Catalog /Pages 2 0 R\n%stream\n/OpenAction 4 0 R >> endobj\n"
-              b"4 0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >>\n%endstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+    hidden = (
+        b"%PDF-1.5\n1 0 obj << /Type /Catalog /Pages 2 0 R\n%stream\n/OpenAction 4 0 R >> endobj\n"
+        b"4 0 obj << /S /JavaScript /JS (app.alert\\(1\\)) >>\n%endstream\nendobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
     _portal_upload(p, "证明.pdf", hidden, "application/pdf", "198.51.100.142")
     _ok, rows = p.sql(f"SELECT file, content_type FROM appeals_attachment ORDER BY id OFFSET {before}")
     stored = re.findall(r"'([^']+)'", rows)

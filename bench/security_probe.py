@@ -93,8 +93,6 @@ print("SEED" + json.dumps(out, ensure_ascii=False))
 """
 
 
-
-
 def start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     log = open(Path(env["MINYI_VAR_DIR"]) / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
     proc = subprocess.Popen([MINYI, "serve", "--host", "0.0.0.0", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S104 - two loopback peers
@@ -148,9 +146,20 @@ def main() -> int:
             print(done.stdout, done.stderr, file=sys.stderr)
             raise SystemExit(f"minyi {' '.join(step)} failed")
     seeded = subprocess.run(
-        [PYTHON, "-c", "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'minyi.settings'); django.setup()\n" + SEED,
-         PASSWORD, PHONE, ID_NUMBER, HOUSE, NAME_IN_REPLY],
-        env=env, capture_output=True, text=True, timeout=900,
+        [
+            PYTHON,
+            "-c",
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'minyi.settings'); django.setup()\n" + SEED,
+            PASSWORD,
+            PHONE,
+            ID_NUMBER,
+            HOUSE,
+            NAME_IN_REPLY,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     line = next((x for x in seeded.stdout.splitlines() if x.startswith("SEED")), None)
     if line is None:

@@ -159,9 +159,17 @@ def rss_kb(pid: int) -> int:
 
 def post(conn: http.client.HTTPConnection, key: str, body: dict[str, object], idem: str) -> int:
     payload = json.dumps(body, ensure_ascii=False).encode()
-    conn.request("POST", "/api/v1/appeals", body=payload, headers={
-        "Host": "127.0.0.1", "Content-Type": "application/json", "X-API-Key": key, "Idempotency-Key": idem,
-    })
+    conn.request(
+        "POST",
+        "/api/v1/appeals",
+        body=payload,
+        headers={
+            "Host": "127.0.0.1",
+            "Content-Type": "application/json",
+            "X-API-Key": key,
+            "Idempotency-Key": idem,
+        },
+    )
     response = conn.getresponse()
     response.read()
     return response.status

@@ -95,9 +95,17 @@ def main() -> None:
                 for attempt in range(50):  # retry with the same key until acknowledged
                     try:
                         body = json.dumps(payload(i), ensure_ascii=False).encode()
-                        conn.request("POST", "/api/v1/appeals", body=body, headers={
-                            "Host": "127.0.0.1", "Content-Type": "application/json", "X-API-Key": stack.api_key, "Idempotency-Key": f"fault-{i}",
-                        })
+                        conn.request(
+                            "POST",
+                            "/api/v1/appeals",
+                            body=body,
+                            headers={
+                                "Host": "127.0.0.1",
+                                "Content-Type": "application/json",
+                                "X-API-Key": stack.api_key,
+                                "Idempotency-Key": f"fault-{i}",
+                            },
+                        )
                         response = conn.getresponse()
                         data = response.read()
                         if response.status in (200, 201):

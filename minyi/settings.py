@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "minyi.api",
     "minyi.exchange",
     "minyi.assistant",
+    "minyi.replyqc",
     "minyi.portal",
     "minyi.desk",
     "minyi.points",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("reports/", include("minyi.reports.urls")),
     path("proposals/", include("minyi.proposals.urls")),
     path("assistant/", include("minyi.assistant.urls")),
+    path("replyqc/", include("minyi.replyqc.urls")),
     path("audit/", include("minyi.audit.urls")),
     path("exchange/", include("minyi.exchange.urls")),
     path("", include("minyi.points.urls")),  # /q/<code> (QR labels), /fuwu/ (15-minute service map), /points/…

@@ -25,12 +25,13 @@ from django.utils import timezone
 from minyi.appeals.models import Appeal, Kind
 from minyi.appeals.queries import visible_to
 from minyi.assistant.answer import Answer, AnswerEngine, ExtractiveEngine
-from minyi.assistant.bm25 import HybridIndex, View
 from minyi.assistant.kbio import KB_DIR, ImportResult, load_dir
 from minyi.assistant.models import AskLog, Card, Faq, PastReply, Synonym
 from minyi.assistant.precheck import PrecheckResult, precheck
+from minyi.assistant.replyindex import ReplyIndex, fit_reranker
+from minyi.assistant.rerank import MIN_QUERIES
 from minyi.assistant.retrieval import Doc, KnowledgeIndex, render_material
-from minyi.assistant.text import SynonymMap, char_ngrams, mask_personal, words
+from minyi.assistant.text import SynonymMap, mask_personal
 from minyi.core.roles import roles_of
 from minyi.workflow.machine import State
 from minyi.workflow.policy import Role
@@ -45,9 +46,17 @@ _CACHE: dict[str, tuple[Any, Any]] = {}
 def forget_indexes() -> None:
     with _LOCK:
         _CACHE.clear()
+    with _PAST_LOCK:
+        _PAST.index, _PAST.version, _PAST.last_id, _PAST.fitted_at = None, None, 0, 0
 
 
 def on_kb_change(sender: Any, **kwargs: Any) -> None:
+    if sender is PastReply and kwargs.get("created"):
+        return  # a new past reply is appended to the live index on the next search, nothing is rebuilt
+    if sender in (Card, Faq):
+        with _LOCK:
+            _CACHE.clear()
+        return
     forget_indexes()
 
 
@@ -212,22 +221,65 @@ class Similar:
     score: float
 
 
-def _reply_text(p: PastReply) -> str:
-    return f"{p.title} {p.title} {p.content} {p.reply_text}"
+class _PastReplies:
+    """The live past-replies index: built once, then only appended to (see replyindex.py)."""
+
+    def __init__(self) -> None:
+        self.index: ReplyIndex | None = None
+        self.version: Any = None
+        self.last_id = 0
+        self.fitted_at = 0
 
 
-def past_reply_index() -> tuple[list[int], HybridIndex]:
-    def build() -> tuple[list[int], HybridIndex]:
-        syn = synonym_map()
-        rows = list(PastReply.objects.order_by("id"))
-        index = HybridIndex(
-            views=[View("words", lambda t: words(t, syn), 0.6), View("chars", lambda t: char_ngrams(t, syn), 0.4)],
-            texts=[_reply_text(p) for p in rows],
+_PAST = _PastReplies()
+_PAST_LOCK = threading.Lock()
+RERANK_SAMPLE = 1000  # past appeals the re-ranker learns from (the most recent)
+
+
+def _fit_reranker(index: ReplyIndex) -> None:
+    """Fit the re-ranker on the archive itself (each past appeal → its own reply); refit when the archive doubles."""
+    if len(index) < MIN_QUERIES or len(index) < 2 * _PAST.fitted_at:
+        return
+    rows = list(PastReply.objects.order_by("-id").values_list("id", "title", "content")[:RERANK_SAMPLE])
+    row_of = {key: r for r, key in enumerate(index.keys)}
+    pairs = [(f"{t}\n{c}", row_of[pk]) for pk, t, c in rows if pk in row_of]
+    index.reranker = fit_reranker(index, [q for q, _r in pairs], [r for _q, r in pairs])
+    _PAST.fitted_at = len(index)
+
+
+def past_reply_index() -> ReplyIndex:
+    """The index of past replies, brought up to date incrementally: new rows are appended, nothing rebuilt.
+
+    A full rebuild happens only when rows were removed or edited (or the synonyms changed).
+    """
+    stamp = (_stamp(PastReply.objects.all()), _stamp(Synonym.objects.all()))
+    with _PAST_LOCK:
+        if _PAST.version == stamp and _PAST.index is not None:
+            return _PAST.index
+        new = PastReply.objects.filter(id__gt=_PAST.last_id).order_by("id")
+        grew_only = (
+            _PAST.index is not None
+            and _PAST.version is not None
+            and stamp[1] == _PAST.version[1]
+            and stamp[0][0] == len(_PAST.index) + new.count()
+            and not PastReply.objects.filter(id__lte=_PAST.last_id, updated_at__gt=_PAST.version[0][1]).exists()
         )
-        return [p.pk for p in rows], index
+        if not grew_only or _PAST.index is None:
+            _PAST.index, _PAST.last_id, _PAST.fitted_at = ReplyIndex(synonym_map()), 0, 0
+            new = PastReply.objects.order_by("id")
+        index = _PAST.index
+        for pk, reply in new.values_list("id", "reply_text").iterator():
+            index.add(pk, reply)
+            _PAST.last_id = pk
+        _fit_reranker(index)
+        _PAST.version = stamp
+        return index
 
-    result: tuple[list[int], HybridIndex] = _cached("past", (_stamp(PastReply.objects.all()), _stamp(Synonym.objects.all())), build)
-    return result
+
+def past_reply_idf(min_size: int = 50) -> Callable[[str], float] | None:
+    """The char-gram IDF of the past replies, if the live index is already built (never builds it)."""
+    index = _PAST.index
+    return index.char_idf if index is not None and len(index) >= min_size else None
 
 
 def is_staff_user(user: Any) -> bool:
@@ -235,12 +287,13 @@ def is_staff_user(user: Any) -> bool:
 
 
 def similar_replies(text: str, *, k: int = 5, exclude_appeal_id: int | None = None) -> list[Similar]:
-    ids, index = past_reply_index()
-    if not ids:
+    """Past replies that best fit an appeal (``text`` = title, a line break, then the content)."""
+    index = past_reply_index()
+    if not len(index):
         return []
-    ranked = index.top(text, k=k + 1)
-    rows = PastReply.objects.in_bulk([ids[i] for i, _s in ranked])
-    out = [Similar(rows[ids[i]], s) for i, s in ranked if ids[i] in rows and rows[ids[i]].appeal_id != exclude_appeal_id]
+    ranked = index.search(text, k=k + 1)
+    rows = PastReply.objects.in_bulk([key for key, _s in ranked])
+    out = [Similar(rows[key], s) for key, s in ranked if key in rows and rows[key].appeal_id != exclude_appeal_id]
     return out[:k]
 
 
@@ -248,7 +301,7 @@ def similar_for_appeal(appeal: Appeal, *, by: Any, k: int = 5) -> list[Similar]:
     """ "Similar past appeals and how they were answered", for the handler's reply form."""
     if not is_staff_user(by) or not visible_to(by).filter(pk=appeal.pk).exists():
         raise PermissionDenied("您无权查看该工单的相似答复。")
-    return similar_replies(f"{appeal.title} {appeal.content}", k=k, exclude_appeal_id=appeal.pk)
+    return similar_replies(f"{appeal.title}\n{appeal.content}", k=k, exclude_appeal_id=appeal.pk)
 
 
 # ---------------------------------------------------------------- learning from the loop

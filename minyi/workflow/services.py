@@ -74,6 +74,10 @@ class Step:
 # Hooks run after every transition, in the same transaction (e.g. accountability's records and
 # the merge cascade). A hook that raises rolls the whole action back: they must be correct.
 AFTER_TRANSITION: list[Callable[[Step], None]] = []
+# Notes that join the action's own audit row (reason text, payload keys) before it is written, so an
+# action still writes exactly one row: e.g. 答复质检 records that a reply was approved despite its
+# warnings. They read, never write.
+AUDIT_NOTES: list[Callable[[Appeal, machine.Transition], tuple[str, dict[str, Any]] | None]] = []
 
 SYSTEM = Actor(None, "系统", frozenset({Role.ADMIN}), ())
 CITIZEN = Actor(None, "群众自助", frozenset({Role.OPERATOR}), ())
@@ -190,10 +194,7 @@ def perform(
             raise ActionForbidden(f"您没有权限对该诉求执行“{EVENT_LABELS[event]}”")
         merge_open = False
         if merge_into is not None:
-            merge_open = (
-                merge_into.pk != locked.pk
-                and AppealModel.objects.open().filter(pk=merge_into.pk).exists()
-            )
+            merge_open = merge_into.pk != locked.pk and AppealModel.objects.open().filter(pk=merge_into.pk).exists()
         ctx = Context(
             reason=reason,
             kind=locked.kind,
@@ -226,7 +227,13 @@ def perform(
             IMPLEMENTATIONS[name](locked, effect_input)
         locked.status = transition.target
         locked.save()
-        _audit(locked, actor, transition, now=now, reason=reason, payload=payload_of(effect_input))
+        audit_reason, payload = reason, payload_of(effect_input)
+        for note in AUDIT_NOTES:
+            extra = note(locked, transition)
+            if extra is not None:
+                audit_reason = "；".join(part for part in (audit_reason, extra[0]) if part)
+                payload.update(extra[1])
+        _audit(locked, actor, transition, now=now, reason=audit_reason, payload=payload)
         notices = [_notice_for(locked, audience, event) for audience, _ in effect_input.notices]
         step = Step(locked, transition, actor, now, reason, effect_input)
         for hook in AFTER_TRANSITION:
@@ -353,8 +360,15 @@ def raise_priority(appeal: Appeal | int, priority: str, *, by: Any, reason: str 
         shortened = _shorten_reply_clock(locked, now)
         locked.save()
         AuditEvent.objects.create(
-            appeal=locked, at=now, actor_id=actor.user_id, actor_label=actor.label, event=PRIORITY_EVENT,
-            from_state=locked.status, to_state=locked.status, reason=reason, payload={"from": old, "to": priority, **shortened},
+            appeal=locked,
+            at=now,
+            actor_id=actor.user_id,
+            actor_label=actor.label,
+            event=PRIORITY_EVENT,
+            from_state=locked.status,
+            to_state=locked.status,
+            reason=reason,
+            payload={"from": old, "to": priority, **shortened},
         )
         if shortened and locked.department_id is not None:
             queue_notices([_shortened_notice(locked)])
@@ -416,6 +430,7 @@ def replay_state(appeal: Appeal) -> State:
 
 __all__ = [
     "AFTER_TRANSITION",
+    "AUDIT_NOTES",
     "CITIZEN",
     "SYSTEM",
     "ActionForbidden",

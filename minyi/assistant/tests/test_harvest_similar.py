@@ -87,3 +87,19 @@ def test_an_appeal_never_suggests_its_own_reply(loop: dict[str, Appeal], people:
     services.harvest()
     items = services.similar_for_appeal(loop["noise"], by=people["admin"])
     assert loop["noise"].number not in {i.past.number for i in items}
+
+
+def test_new_past_replies_are_appended_to_the_live_index(loop: dict[str, Appeal]) -> None:
+    services.harvest()
+    index = services.past_reply_index()
+    size = len(index)
+    lamp = PastReply.objects.get(appeal=loop["lamp"])
+    PastReply.objects.create(
+        appeal=loop["meh"], number=loop["meh"].number, title="小区垃圾清运不及时", content="垃圾桶满了没人清。", reply_text="已督促物业每日清运垃圾。"
+    )
+    again = services.past_reply_index()
+    assert again is index and len(again) == size + 1  # appended, not rebuilt
+    assert again.search("小区垃圾没人清运\n垃圾桶满了", k=1)[0][0] == PastReply.objects.get(appeal=loop["meh"]).pk
+    lamp.reply_text = "路灯已修复。"
+    lamp.save()
+    assert services.past_reply_index() is not index  # an edited reply: rebuilt once

@@ -1,0 +1,319 @@
+"""The past-replies index: fused lexical views, a learned re-ranker, and append-only storage.
+
+Pure code (numpy, scipy, scikit-learn, jieba; no Django), so the benchmark and the tests use
+exactly what the assistant serves. Three views score every indexed reply against a query
+(the appeal's title, a line break, its body):
+
+* ``char``: TF-IDF cosine over character 2- and 3-grams (sublinear tf);
+* ``word``: TF-IDF cosine over jieba words;
+* ``bm25w``: Okapi BM25 over the jieba words, with the query's terms weighted by their
+  (sublinear) frequency rather than counted once.
+
+A query is scored on its ``MAX_QUERY_TERMS`` heaviest terms per view. Each view's scores are
+turned into z-scores over the whole archive and summed with fixed weights. The best ``POOL``
+distinct replies then go to the re-ranker (``rerank.py``), when one has been fitted, which
+orders them on the view scores and a few cheap features of the pair.
+
+**Incremental.** Tokens are hashed into a fixed space (``2**20`` buckets), so the vocabulary
+never changes. Rows are appended to a small open block; a full block is sealed as a column-
+compressed matrix, and sealed blocks of equal size are merged (``MERGE`` into one) so a large
+archive is a few large blocks. No row is ever tokenised or weighted again. Document frequencies
+are a running count and the IDF is read from it at query time; a row's length normalisation uses
+the figures known when it was added (they settle quickly as the archive grows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from minyi.assistant.text import NO_SYNONYMS, SynonymMap, normalize, words
+
+FloatArray = npt.NDArray[np.float64]
+N_FEATURES = 1 << 20
+BLOCK = 2048
+POOL = 30
+MAX_QUERY_TERMS = 64  # per view: a query is scored on its 64 heaviest terms (tf·idf)
+TITLE_BOOST = 1  # the query's first line (the title) counted this many times
+K1 = 1.2
+B = 0.75
+MERGE = 4  # this many sealed blocks of one size are merged into one (few, large blocks; log-many merges per row)
+VIEWS = ("char", "word", "bm25w")
+# Fusion weights, fixed by hand (docs/assistant.md); BM25 over char grams was dropped: it cost as
+# much memory as the char view and did not move recall (docs/benchmarks.md).
+WEIGHTS = {"char": 1.0, "word": 0.6, "bm25w": 0.3}
+Block = tuple[sparse.csc_matrix, sparse.csc_matrix | None]
+
+_KEEP = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
+
+
+def _hash(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little") % N_FEATURES
+
+
+class _Hasher:
+    """Token → bucket, memoised (the vocabulary of a district is a few hundred thousand tokens)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, int] = {}
+
+    def __call__(self, tokens: Iterable[str]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        memo = self.memo
+        for t in tokens:
+            j = memo.get(t)
+            if j is None:
+                j = memo[t] = _hash(t)
+            out[j] = out.get(j, 0) + 1
+        return out
+
+
+def char_grams(text: str) -> list[str]:
+    """Character 2- and 3-grams inside runs of CJK / letters / digits."""
+    grams: list[str] = []
+    for run in _KEEP.split(normalize(text)):
+        n = len(run)
+        grams.extend(run[i : i + 2] for i in range(n - 1))
+        grams.extend(run[i : i + 3] for i in range(n - 2))
+        if n == 1:
+            grams.append(run)
+    return grams
+
+
+class Reranker(Protocol):
+    def order(self, index: ReplyIndex, query: str, cands: list[Candidate]) -> FloatArray: ...
+
+
+@dataclass
+class Candidate:
+    row: int
+    key: int
+    text: str
+    fused: float
+    views: dict[str, float]
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+class _View:
+    """One token view: append-only blocks of sublinear tf (and BM25-saturated tf when ``bm25``)."""
+
+    def __init__(self, tokenize: Callable[[str], list[str]], bm25: bool = True) -> None:
+        self.tokenize = tokenize
+        self.bm25 = bm25
+        self.hasher = _Hasher()
+        self.df = np.zeros(N_FEATURES, dtype=np.float64)
+        self.n = 0
+        self.total_len = 0.0
+        self.sealed: list[Block] = []
+        self.norms: list[float] = []
+        self._open: list[dict[int, int]] = []
+        self._open_cache: Block | None = None
+
+    def counts(self, text: str) -> dict[int, int]:
+        return self.hasher(self.tokenize(text))
+
+    def idf(self, cols: npt.NDArray[np.int64]) -> FloatArray:
+        df = self.df[cols]
+        result: FloatArray = np.log((1.0 + self.n) / (1.0 + df)) + 1.0
+        return result
+
+    def bm25_idf(self, cols: npt.NDArray[np.int64]) -> FloatArray:
+        df = self.df[cols]
+        result: FloatArray = np.log1p((self.n - df + 0.5) / (df + 0.5))
+        return result
+
+    def add(self, counts: dict[int, int]) -> None:
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        self.df[cols] += 1.0
+        self.n += 1
+        self.total_len += sum(counts.values())
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        w = (1.0 + np.log(tf)) * self.idf(cols)
+        self.norms.append(float(np.sqrt((w * w).sum())) or 1.0)
+        self._open.append(counts)
+        self._open_cache = None
+        if len(self._open) >= BLOCK:
+            self.sealed.append(self._build(self._open, len(self.norms) - len(self._open)))
+            self._open = []
+            self._merge()
+
+    def _merge(self) -> None:
+        """Merge the last ``MERGE`` sealed blocks when they have the same size (sealed rows are never recomputed)."""
+        while len(self.sealed) >= MERGE and len({b[0].shape[0] for b in self.sealed[-MERGE:]}) == 1:
+            tail = self.sealed[-MERGE:]
+            sub = sparse.vstack([b[0] for b in tail], format="csc")
+            sat = sparse.vstack([b[1] for b in tail], format="csc") if self.bm25 else None
+            self.sealed[-MERGE:] = [(sub, sat)]
+
+    def _build(self, rows: list[dict[int, int]], start: int) -> Block:
+        indptr = [0]
+        idx: list[int] = []
+        vals: list[int] = []
+        for c in rows:
+            idx.extend(c)
+            vals.extend(c.values())
+            indptr.append(len(idx))
+        tf = np.asarray(vals, dtype=np.float64)
+        shape = (len(rows), N_FEATURES)
+        lengths = np.asarray([sum(c.values()) for c in rows], dtype=np.float64)
+        avg = self.total_len / max(self.n, 1)
+        k = K1 * (1 - B + B * lengths / max(avg, 1e-9))
+        row_of = np.repeat(np.arange(len(rows)), np.diff(indptr))
+        norms = np.asarray(self.norms[start : start + len(rows)], dtype=np.float64)
+        sub = sparse.csr_matrix(((1.0 + np.log(tf)) / norms[row_of], idx, indptr), shape=shape, dtype=np.float32)
+        if not self.bm25:
+            return sub.tocsc(), None
+        sat = sparse.csr_matrix((tf * (K1 + 1) / (tf + k[row_of]), idx, indptr), shape=shape, dtype=np.float32)
+        return sub.tocsc(), sat.tocsc()
+
+    def blocks(self) -> list[Block]:
+        if not self._open:
+            return self.sealed
+        if self._open_cache is None:
+            self._open_cache = self._build(self._open, len(self.norms) - len(self._open))
+        return [*self.sealed, self._open_cache]
+
+    def scores(self, q: dict[int, int]) -> tuple[FloatArray, FloatArray]:
+        """(TF-IDF cosine, BM25 with query-term weighting) for every row."""
+        if not q or not self.n:
+            return np.zeros(self.n), np.zeros(self.n)
+        cols = np.fromiter(q, dtype=np.int64, count=len(q))
+        qtf = 1.0 + np.log(np.fromiter(q.values(), dtype=np.float64, count=len(q)))
+        keep = self.df[cols] > 0
+        cols, qtf = cols[keep], qtf[keep]
+        if not len(cols):
+            return np.zeros(self.n), np.zeros(self.n)
+        idf = self.idf(cols)
+        qw = qtf * idf
+        if len(cols) > MAX_QUERY_TERMS:  # the rarest terms decide; frequent ones cost the most (long postings)
+            keep_top = np.argpartition(-qw, MAX_QUERY_TERMS - 1)[:MAX_QUERY_TERMS]
+            cols, qtf, idf, qw = cols[keep_top], qtf[keep_top], idf[keep_top], qw[keep_top]
+        qw /= np.sqrt((qw * qw).sum()) or 1.0
+        cos_w = (qw * idf).astype(np.float32)
+        bm_w = (qtf * self.bm25_idf(cols)).astype(np.float32)
+        cos_parts: list[FloatArray] = []
+        bm_parts: list[FloatArray] = []
+        for sub, sat in self.blocks():
+            cos_parts.append(np.asarray(sub[:, cols] @ cos_w, dtype=np.float64).ravel())
+            if sat is not None:
+                bm_parts.append(np.asarray(sat[:, cols] @ bm_w, dtype=np.float64).ravel())
+        return np.concatenate(cos_parts), np.concatenate(bm_parts) if bm_parts else np.zeros(self.n)
+
+
+def _z(s: FloatArray) -> FloatArray:
+    sd = float(s.std())
+    out: FloatArray = (s - float(s.mean())) / sd if sd > 0 else np.zeros_like(s)
+    return out
+
+
+class ReplyIndex:
+    """Past replies: ``add()`` one at a time, ``search()`` with fused views and the re-ranker."""
+
+    def __init__(self, synonyms: SynonymMap = NO_SYNONYMS, weights: dict[str, float] | None = None, title_boost: int = TITLE_BOOST) -> None:
+        self.synonyms = synonyms
+        self.title_boost = title_boost
+        self.weights = dict(weights or WEIGHTS)
+        self.char = _View(lambda t: char_grams(synonyms.fold(t)), bm25=False)
+        self.word = _View(lambda t: words(t, synonyms))
+        self.keys: list[int] = []
+        self.texts: list[str] = []
+        self.groups: list[int] = []  # rows with the same text share a group (its first row)
+        self._first: dict[str, int] = {}
+        self.reranker: Reranker | None = None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def char_idf(self, gram: str) -> float:
+        """IDF of a char 2/3-gram over the indexed replies (unseen grams get the highest)."""
+        view = self.char
+        j = view.hasher.memo.get(gram)
+        if j is None:
+            j = view.hasher.memo[gram] = _hash(gram)
+        return float(math.log((1.0 + view.n) / (1.0 + view.df[j])) + 1.0)
+
+    def add(self, key: int, text: str) -> int:
+        return self.add_counts(key, text, self.char.counts(text), self.word.counts(text))
+
+    def add_counts(self, key: int, text: str, char_counts: dict[int, int], word_counts: dict[int, int]) -> int:
+        """Append a reply whose hashed token counts are already known (bulk loads, the benchmark)."""
+        row = len(self.keys)
+        self.char.add(char_counts)
+        self.word.add(word_counts)
+        self.keys.append(key)
+        self.texts.append(text)
+        digest = " ".join(text.split())
+        self.groups.append(self._first.setdefault(digest, row))
+        return row
+
+    def add_many(self, items: Iterable[tuple[int, str]]) -> None:
+        for key, text in items:
+            self.add(key, text)
+
+    def view_scores(self, query: str) -> dict[str, FloatArray]:
+        head, _sep, body = query.strip().partition("\n")
+        if body and self.title_boost > 1:
+            query = "\n".join([head] * self.title_boost + [body])
+        cc, _none = self.char.scores(self.char.counts(query))
+        wc, wb = self.word.scores(self.word.counts(query))
+        return {"char": cc, "word": wc, "bm25w": wb}
+
+    def fused(self, views: dict[str, FloatArray]) -> FloatArray:
+        total = np.zeros(len(self))
+        for name, w in self.weights.items():
+            if w:
+                total += w * _z(views[name])
+        return total
+
+    def candidates(self, query: str, pool: int = POOL) -> list[Candidate]:
+        """The best ``pool`` distinct texts by fused score (one row per group of identical replies)."""
+        if not len(self):
+            return []
+        views = self.view_scores(query)
+        fused = self.fused(views)
+        zs = {name: _z(v) for name, v in views.items()}
+        take = min(len(fused), pool * 3)
+        idx = np.argpartition(-fused, take - 1)[:take]
+        idx = idx[np.argsort(-fused[idx], kind="stable")]
+        seen: set[int] = set()
+        out: list[Candidate] = []
+        for i in idx:
+            g = self.groups[int(i)]
+            if g in seen:
+                continue
+            seen.add(g)
+            out.append(Candidate(int(i), self.keys[int(i)], self.texts[int(i)], float(fused[i]), {n: float(z[i]) for n, z in zs.items()}))
+            if len(out) >= pool:
+                break
+        for name in VIEWS:
+            for r, c in enumerate(sorted(out, key=lambda c: -c.views[name])):
+                c.ranks[name] = r
+        return out
+
+    def search(self, query: str, k: int = 5, exclude_keys: set[int] | None = None) -> list[tuple[int, float]]:
+        """``(key, score)`` of the best ``k`` distinct replies; re-ranked when a re-ranker is fitted."""
+        cands = [c for c in self.candidates(query) if not exclude_keys or c.key not in exclude_keys]
+        if not cands:
+            return []
+        order = self.reranker.order(self, query, cands) if self.reranker is not None else np.asarray([c.fused for c in cands])
+        best = np.argsort(-order, kind="stable")[:k]
+        return [(cands[int(i)].key, float(order[int(i)])) for i in best]
+
+
+def fit_reranker(index: ReplyIndex, queries: Sequence[str], own_rows: Sequence[int], **kw: Any) -> Reranker | None:
+    """Fit the re-ranker on the archive itself: each past appeal's own reply is the right answer."""
+    from minyi.assistant.rerank import GbmReranker
+
+    return GbmReranker.fit(index, queries, own_rows, **kw)
+
+
+def log1p(x: float) -> float:
+    return math.log1p(max(x, 0.0))

@@ -1,0 +1,91 @@
+"""The past-replies index: fused views, identical replies collapsed, append-only blocks, the re-ranker."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from minyi.assistant import replyindex, rerank
+from minyi.assistant.replyindex import ReplyIndex, char_grams
+
+PLACES = ["明湖路", "湖滨村", "东门街", "西园小区", "南塘社区", "北苑大道", "青石桥", "柳岸花园"]
+TOPICS = [
+    ("路灯不亮", "路灯线路已修复，路灯恢复照明"),
+    ("垃圾清运不及时", "环卫车辆已每日清运两次"),
+    ("夜间施工噪音扰民", "施工单位已停止夜间施工"),
+    ("下水道堵塞", "市政养护队已疏通管道"),
+    ("违章搭建", "城管已责令当事人限期拆除"),
+    ("占道经营", "城管已劝离流动摊贩并加强巡查"),
+]
+
+
+def archive() -> list[tuple[str, str]]:
+    """(appeal, reply) pairs of a made-up district: every place × topic, replies naming both."""
+    out = []
+    for place in PLACES:
+        for topic, done in TOPICS:
+            appeal = f"{place}{topic}\n{place}附近{topic}，已经好几天了，请有关部门尽快处理。"
+            reply = f"您好！您反映的“{place}{topic}”问题已收悉。经核实，{place}{done}。感谢您的监督！"
+            out.append((appeal, reply))
+    return out
+
+
+def test_char_grams() -> None:
+    assert char_grams("路灯 A2区") == ["路灯", "a2", "2区", "a2区"]
+
+
+def test_finds_the_own_reply_and_collapses_identical_replies() -> None:
+    index = ReplyIndex()
+    pairs = archive()
+    for i, (_a, reply) in enumerate(pairs):
+        index.add(i, reply)
+    index.add(1000, "网友：您好！留言已收悉。")
+    index.add(1001, "网友：您好！留言已收悉。")
+    hits = index.search(pairs[5][0], k=3)
+    assert hits[0][0] == 5
+    keys = [k for k, _s in index.search("网友您好 留言已收悉", k=10)]
+    assert len({1000, 1001} & set(keys)) == 1  # one of the two identical replies, not both
+
+
+def test_adding_appends_and_never_retokenises(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replyindex, "BLOCK", 4)
+    index = ReplyIndex()
+    pairs = archive()
+    calls: list[str] = []
+    tokenize = index.char.tokenize
+    index.char.tokenize = lambda t: calls.append(t) or tokenize(t)  # type: ignore[func-returns-value]
+    for i, (_a, reply) in enumerate(pairs[:20]):
+        index.add(i, reply)
+    for i, (_a, reply) in enumerate(pairs[20:], start=20):
+        index.add(i, reply)
+    assert len(calls) == len(pairs)  # each reply tokenised once, when added
+    sizes = [b[0].shape[0] for b in index.char.sealed]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] == 16  # four blocks of 4 merged into one of 16
+    assert sum(sizes) + len(index.char._open) == len(pairs) == len(index)
+    # A reply in a merged block, one in a small block and one in the open block are all found.
+    for target in (2, 17, len(pairs) - 1):
+        assert index.search(pairs[target][0], k=1)[0][0] == target
+
+
+def test_reranker_is_fitted_on_the_archive_and_ranks_the_own_reply_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rerank, "MIN_QUERIES", 10)
+    pairs = archive()
+    rng = random.Random(0)
+    index = ReplyIndex()
+    for i, (_a, reply) in enumerate(pairs):
+        index.add(i, reply)
+    train = rng.sample(range(len(pairs)), 30)
+    model: Any = replyindex.fit_reranker(index, [pairs[i][0] for i in train], train)
+    assert model is not None
+    index.reranker = model
+    test = [i for i in range(len(pairs)) if i not in train]
+    top1 = sum(index.search(pairs[i][0], k=1)[0][0] == i for i in test)
+    assert top1 / len(test) >= 0.9
+
+
+def test_too_small_an_archive_keeps_the_fused_order() -> None:
+    index = ReplyIndex()
+    index.add(1, "路灯已修复。")
+    assert replyindex.fit_reranker(index, ["路灯不亮"], [0]) is None
