@@ -89,6 +89,26 @@ def topic_news(p: queries.Period) -> dict[str, str]:
     return {"heading": "疑难复杂问题专题化推进实现“件件有着落”", "text": text}
 
 
+def reply_quality(p: queries.Period) -> list[dict[str, Any]]:
+    """答复质量 per department for the period (``minyi.replyqc``): the share of replies the check flagged."""
+    from minyi.replyqc.services import department_quality
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(p.start, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(p.end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return [
+        {
+            "unit": r.department,
+            "submitted": r.submitted,
+            "flagged": r.submitted_flagged,
+            "flagged_pct": f"{round(100 * r.submitted_flagged / r.submitted)}%" if r.submitted else "—",
+            "approved": r.approved,
+            "sent_anyway_pct": f"{round(100 * r.sent_anyway / r.approved)}%" if r.approved else "—",
+        }
+        for r in department_quality(start, end)
+    ]
+
+
 def build(period_name: str, *, today: dt.date | None = None, top_units: int = 5, refresh: bool = True) -> dict[str, Any]:
     p = queries.period(period_name)
     if refresh:
@@ -131,6 +151,7 @@ def build(period_name: str, *, today: dt.date | None = None, top_units: int = 5,
     this, _, _ = hot.window_words(window)
     trend = queries.trend(p)
     today = today or timezone.localdate()
+    quality = reply_quality(p)
     return {
         "masthead": getattr(settings, "MINYI_BULLETIN_MASTHEAD", "明湖信息（接诉即办·专报）"),
         "issuer": getattr(settings, "MINYI_BULLETIN_ISSUER", ["明湖区人民政府办公室", "明湖区12345热线分中心"]),
@@ -140,6 +161,7 @@ def build(period_name: str, *, today: dt.date | None = None, top_units: int = 5,
         "figures": {"created": whole.counts.created, **{k: _pct(v) for k, v in r.items()}},
         "news": news,
         "ranking": table,
+        "reply_quality": quality,
         "hot_window": this,
         "hot": [{"label": t["label"], "size": t["size"], "growth": t["growth"], "sample": t["samples"][0] if t["samples"] else ""} for t in topics],
         "proposals": hot.propose(topics, window_days=window),

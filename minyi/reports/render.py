@@ -39,7 +39,9 @@ CSS_FALLBACKS = {
 }
 
 NUMERALS = "一二三四五六七八九十"
-HEAD_KEYS = {"工作动态": "news", "处办质效排名": "rank", "热点诉求": "hot", "未诉先办建议": "prop"}
+HEAD_KEYS = {"工作动态": "news", "处办质效排名": "rank", "答复质量": "quality", "热点诉求": "hot", "未诉先办建议": "prop"}
+QUALITY_COLUMNS = [("unit", "承办部门"), ("submitted", "提交答复"), ("flagged", "有质检提示"), ("flagged_pct", "提示占比"),
+                   ("approved", "审核通过"), ("sent_anyway_pct", "提示后仍发送占比")]  # fmt: skip
 
 
 def fonts() -> dict[str, str]:
@@ -57,6 +59,8 @@ def chinese_number(n: int) -> str:
 def sections(content: dict[str, Any]) -> list[str]:
     """The 一级 headings, in order: the same in every format."""
     out = ["工作动态", "处办质效排名"]
+    if content.get("reply_quality"):
+        out.append("答复质量")
     if content.get("hot"):
         out.append("热点诉求")
     if content.get("proposals"):
@@ -134,6 +138,9 @@ def to_docx(content: dict[str, Any], *, number: str = "（草稿）") -> bytes:
         elif name == "处办质效排名":
             rows = [[("—" if row.get(key) is None else str(row[key])) for key, _ in RANK_COLUMNS] for row in content["ranking"]]
             doc.table([label for _, label in RANK_COLUMNS], rows or [["本期无数据", *[""] * (len(RANK_COLUMNS) - 1)]])
+        elif name == "答复质量":
+            rows = [[str(row[key]) for key, _ in QUALITY_COLUMNS] for row in content["reply_quality"]]
+            doc.table([label for _, label in QUALITY_COLUMNS], rows)
         elif name == "热点诉求":
             for j, t in enumerate(content["hot"], 1):
                 doc.body(f"{j}. {hot_line(t, content.get('hot_window', '本期'))}")

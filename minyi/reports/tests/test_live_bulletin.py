@@ -12,6 +12,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -107,3 +108,16 @@ def test_bad_period_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(CommandError, match="无法识别的统计期"):
             call_command("report", "bulletin", "--period", bad, "--format", "html", "--out", str(tmp_path / "x.html"))
     assert not Bulletin.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_bulletin_reports_reply_quality_per_department(people: Any, appeal_in: Any) -> None:
+    """答复质量 (issue 20): the share of replies the check flagged, per department, in every format."""
+    from minyi.reports import bulletin, render
+    from minyi.workflow.machine import State
+
+    appeal_in(State.REPLIED)  # a reply was submitted: the check recorded it
+    content = bulletin.build("month", refresh=False)
+    assert content["reply_quality"] and content["reply_quality"][0]["submitted"] >= 1
+    assert "答复质量" in render.sections(content)
+    assert "答复质量" in render.to_html(content)
