@@ -32,6 +32,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,6 +81,24 @@ DEFAULT_HEADS: tuple[dict[str, Any], ...] = (
     {"kind": "cnb", "alpha": 0.3},
     {"kind": "nbsvm", "C": 0.3, "alpha": 1.0},
 )
+
+
+# Words that carry no reason a dispatcher could check ("一个", "我们"), and what makes a term unreadable:
+# punctuation or a lone character left over from a character n-gram ("一个、", ",晚").
+_FILLER = frozenset(
+    [
+        "一个", "我们", "你们", "他们", "没有", "已经", "这个", "那个", "什么", "进行", "现在", "还是", "就是",
+        "可以", "问题", "情况", "反映", "希望", "请求", "相关", "目前", "因为", "所以", "但是", "以及",
+    ]
+)
+_WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def readable_term(term: str) -> bool:
+    """A reason term worth showing: two or more word characters, no punctuation, not a filler word.
+    Word n-grams keep their inner spaces ("路灯 不亮")."""
+    words = term.split()
+    return len("".join(words)) >= 2 and all(_WORD_CHAR.match(ch) for w in words for ch in w) and term not in _FILLER
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +307,7 @@ class TriageModel:
             if contrib[j] <= 0 or len(terms) >= n:
                 break
             term = self.featurizer.term(int(x.indices[j])).strip()
-            if len(term) < 2 or any(term in t or t in term for t in terms):
+            if not readable_term(term) or any(term in t or t in term for t in terms):
                 continue
             terms.append(term)
         return tuple(terms)

@@ -200,3 +200,13 @@ def test_nbsvm_head_alone_classifies() -> None:
     test_texts, test_labels = make_dataset(n_per_class=5, seed=7)
     acc = np.mean(np.array(model.classes)[model.predict_proba(test_texts).argmax(axis=1)] == np.array(test_labels))
     assert acc > 0.9
+
+
+def test_reason_terms_are_readable_words() -> None:
+    """Dispatch reasons never show punctuation, lone characters or filler words ("一个、,晚")."""
+    from minyi.triage.model import readable_term
+
+    for junk in ("一个", "一个、", ",晚", "晚", "、", "  ", "我们"):
+        assert not readable_term(junk), junk
+    for word in ("噪音", "燃气泄漏", "路灯 不亮", "5G"):
+        assert readable_term(word), word
