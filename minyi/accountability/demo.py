@@ -58,7 +58,8 @@ def _intake(seeder: Seeder, when: dt.datetime, like: Appeal | None = None, **pin
 
 
 def _department(seeder: Seeder, appeal: Appeal) -> Department:
-    assert appeal.category is not None and appeal.grid is not None
+    assert appeal.category is not None
+    assert appeal.grid is not None
     return seeder._department_for(appeal.category, appeal.grid)
 
 
@@ -150,17 +151,20 @@ def _engagements(seeder: Seeder, anchor: dt.datetime) -> None:
         topic = AnnualTopic.objects.get_or_create(year=day.year, title=ANNUAL_TOPICS[i])[0]
         opened = dt.datetime.combine(day, dt.time(8, 0), tzinfo=SHANGHAI)
         event = topics.record_engagement(
-            kind, day, topic, by=cast.operator, host="张书记", place="区政务服务中心三楼会议室",
-            notes="企业代表现场反映问题，已登记为诉求并交办。", now=opened,
+            kind,
+            day,
+            topic,
+            by=cast.operator,
+            host="张书记",
+            place="区政务服务中心三楼会议室",
+            notes="企业代表现场反映问题，已登记为诉求并交办。",
+            now=opened,
         )
 
         def raised_here(appeal: Appeal, event: Engagement = event) -> None:
             topics.add_engagement_appeal(event, appeal, by=cast.operator, now=appeal.created_at + dt.timedelta(minutes=1))
 
-        raised = [
-            seeder.one(opened + dt.timedelta(hours=2, minutes=15 * n), after_intake=raised_here, channel_code=channel)
-            for n in range(3)
-        ]
+        raised = [seeder.one(opened + dt.timedelta(hours=2, minutes=15 * n), after_intake=raised_here, channel_code=channel) for n in range(3)]
         # The enterprises that spoke, and a few more invited; each with its 首席服务专员.
         names = sorted({a.submitter_name for a in raised if a.submitter_type == SubmitterType.ENTERPRISE})
         names += [n for n in demo_data.ENTERPRISES[i * 3 : i * 3 + 4] if n not in names]
@@ -169,8 +173,16 @@ def _engagements(seeder: Seeder, anchor: dt.datetime) -> None:
             for name in names
         ]
         topics.update_engagement(
-            event, by=cast.operator, kind=event.kind, date=event.date, topic=event.topic, enterprises=invited,
-            host=event.host, place=event.place, notes=event.notes, now=opened,
+            event,
+            by=cast.operator,
+            kind=event.kind,
+            date=event.date,
+            topic=event.topic,
+            enterprises=invited,
+            host=event.host,
+            place=event.place,
+            notes=event.notes,
+            now=opened,
         )
 
 
@@ -180,7 +192,9 @@ def _elevator_topic(seeder: Seeder, anchor: dt.datetime, leader: Any) -> None:
     created = anchor - dt.timedelta(days=60)
     appeals = []
     for n in range(4):
-        appeal = _intake(seeder, created - dt.timedelta(days=15 - 3 * n), code="cxjs-wy", title_has="电梯", cell_code="mhjd-hb", place="湖滨新村", channel_code="12345")
+        appeal = _intake(
+            seeder, created - dt.timedelta(days=15 - 3 * n), code="cxjs-wy", title_has="电梯", cell_code="mhjd-hb", place="湖滨新村", channel_code="12345"
+        )
         department = _department(seeder, appeal)
         handler = cast.handlers.get(department.pk, cast.dispatcher)
         wf.perform(appeal, Event.DISPATCH, by=cast.dispatcher, department=department, category=appeal.category, now=appeal.created_at + dt.timedelta(hours=2))
@@ -229,8 +243,15 @@ def _noise_topic(seeder: Seeder, anchor: dt.datetime, leader: Any) -> None:
         topics.link_appeal(topic, appeal, by=cast.supervisor, now=appeal.created_at + dt.timedelta(minutes=1))
 
     for days in (27, 22, 16, 12, 6, 2):
-        seeder.one(anchor - dt.timedelta(days=days, hours=-21), after_intake=linked,
-                   code="hjbh-zs", title_has="夜间施工", cell_code="lajd-yh", place="运河人家", channel_code="12345")
+        seeder.one(
+            anchor - dt.timedelta(days=days, hours=-21),
+            after_intake=linked,
+            code="hjbh-zs",
+            title_has="夜间施工",
+            cell_code="lajd-yh",
+            place="运河人家",
+            channel_code="12345",
+        )
     first = topic.milestones.order_by("sort").first()
     if first is not None:
         topics.complete_milestone(first, by=cast.supervisor, note="已开展两轮联合检查", now=anchor - dt.timedelta(days=12))

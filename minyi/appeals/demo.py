@@ -158,8 +158,11 @@ class Seeder:
         choices: dict[str, list[demo_data.Template]] = {}
         for key in sorted(demo_data.TEMPLATES) if code is None else [code]:
             fitting = [
-                t for t in demo_data.TEMPLATES[key]
-                if month in t.months and title_has in t.title and _fits_channel(channel_code, key, t)
+                t
+                for t in demo_data.TEMPLATES[key]
+                if month in t.months
+                and title_has in t.title
+                and _fits_channel(channel_code, key, t)
                 and any(demo_data.fits(t, self.aliases[c.pk]) for c in cells)
             ]
             if fitting:
@@ -172,9 +175,11 @@ class Seeder:
         title, content, located = demo_data.fill(template, rng, aliases=self.aliases[cell.pk], community=cell.name, place=place)
         kind = template.kind
         enterprise = template.who == demo_data.ENTERPRISE or (template.who == demo_data.EITHER and channel_code in ENTERPRISE_CHANNELS)
-        priority = Priority.CRITICAL if code == "ggaq-rq" and kind == "help" else rng.choices(
-            [Priority.NORMAL, Priority.URGENT, Priority.CRITICAL], weights=[88, 10, 2]
-        )[0]
+        priority = (
+            Priority.CRITICAL
+            if code == "ggaq-rq" and kind == "help"
+            else rng.choices([Priority.NORMAL, Priority.URGENT, Priority.CRITICAL], weights=[88, 10, 2])[0]
+        )
         name = rng.choice(demo_data.ENTERPRISES) if enterprise else rng.choice(demo_data.SURNAMES) + rng.choice(demo_data.GIVEN)
         data = IntakeData(
             channel=self.channels[channel_code],
@@ -332,10 +337,12 @@ class Seeder:
         yield step(Event.DISPATCH, dispatcher, (0.2, 6), department=wrong.department, category=wrong.category)
         roll = rng.random()
         if roll < 0.35:  # the dispatcher notices on review, or the department phones: 转派
-            reason = rng.choice([
-                f"派单复核发现派错部门，该事项属{right.name}职责，转派。",
-                f"经与{wrong.department.name}电话核实，该事项属{right.name}职责，予以转派。",
-            ])
+            reason = rng.choice(
+                [
+                    f"派单复核发现派错部门，该事项属{right.name}职责，转派。",
+                    f"经与{wrong.department.name}电话核实，该事项属{right.name}职责，予以转派。",
+                ]
+            )
             yield step(Event.REDISPATCH, dispatcher, rng.uniform(0.5, 8), department=right, category=category, reason=reason)
             return
         if rng.random() < 0.3:  # signed for before anyone read it closely
@@ -355,9 +362,12 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
     if anchor is None:
         # Midnight today: always in the past, and the same all day, so reruns agree.
         anchor = dt.datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-    backend, mode = settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE
-    settings.MINYI_NOTIFY_BACKEND = "null"  # historical appeals must not page anyone
+    saved = settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE, settings.MINYI_JOBS_TRANSPORT
+    settings.MINYI_NOTIFY_BACKEND = "null"  # historical appeals must not page anyone, nor print a line
     settings.MINYI_TRIAGE_SUGGEST_MODE = "sync"  # suggestions before each story's next step: same seed, same data
+    # Side effects (notices, webhooks …) run right after each commit, under the settings above: not later in a
+    # background thread that would print them, contend for the SQLite lock, or sweep a half-seeded history.
+    settings.MINYI_JOBS_TRANSPORT = "sync"
     try:
         from minyi.accountability.demo import EXTRA_APPEALS, seed_accountability
 
@@ -374,11 +384,13 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
                 seed_accountability(seeder, anchor)
             if progress is not None:
                 progress(appeals)
-    finally:
-        settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE = backend, mode
-    if appeals:
-        # The SLA sweep as of the anchor marks 临期/超期 and escalates, with in-app notifications.
-        from minyi.accountability.scheduler import run_sweep
+        if appeals:
+            # The SLA sweep as of the anchor marks 临期/超期 and escalates: its notices go to the in-app
+            # notification centre only, so the demo opens with a realistic inbox and a quiet console.
+            from minyi.accountability.scheduler import run_sweep
 
-        run_sweep(anchor)
+            settings.MINYI_NOTIFY_BACKEND = "inapp"
+            run_sweep(anchor)
+    finally:
+        settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE, settings.MINYI_JOBS_TRANSPORT = saved
     return appeals

@@ -40,27 +40,35 @@ T = Template
 
 TEMPLATES: dict[str, list[Template]] = {
     "cxjs-wy": [
-        T("complaint", "{estate}{building}号楼电梯频繁故障无人维修",
-          "{estate}{building}号楼电梯近{days}经常停运，老人上下楼非常困难，多次联系物业都说在等配件，请相关部门督促物业尽快维修。"),
-        T("complaint", "{estate}物业不作为楼道垃圾堆积",
-          "{estate}物业服务差，楼道垃圾{days}没人清理，绿化带杂草丛生，业主多次反映无果，要求物业整改。"),
-        T("consult", "咨询{estate}维修资金使用流程",
-          "{estate}{building}号楼屋面漏水需要维修，想咨询使用住宅专项维修资金需要哪些材料、经过哪些表决程序。"),
-        T("help", "{estate}{building}号楼水管冻裂漏水",
-          "这几天降温，{estate}{building}号楼楼道里的供水管冻裂了，一直在漏水，楼梯结冰很滑，请物业尽快抢修。", WINTER),
+        T(
+            "complaint",
+            "{estate}{building}号楼电梯频繁故障无人维修",
+            "{estate}{building}号楼电梯近{days}经常停运，老人上下楼非常困难，多次联系物业都说在等配件，请相关部门督促物业尽快维修。",
+        ),
+        T("complaint", "{estate}物业不作为楼道垃圾堆积", "{estate}物业服务差，楼道垃圾{days}没人清理，绿化带杂草丛生，业主多次反映无果，要求物业整改。"),
+        T("consult", "咨询{estate}维修资金使用流程", "{estate}{building}号楼屋面漏水需要维修，想咨询使用住宅专项维修资金需要哪些材料、经过哪些表决程序。"),
+        T(
+            "help",
+            "{estate}{building}号楼水管冻裂漏水",
+            "这几天降温，{estate}{building}号楼楼道里的供水管冻裂了，一直在漏水，楼梯结冰很滑，请物业尽快抢修。",
+            WINTER,
+        ),
     ],
     "cxjs-zf": [
         T("consult", "咨询公租房申请条件", "本人在明湖区工作{years}年，无自有住房，想咨询公租房申请需要满足什么条件，到哪里办理。"),
         T("suggestion", "建议{estate}老旧小区加装电梯", "{estate}是上世纪九十年代建成的老小区，住户老人多，建议纳入老旧小区改造计划并加装电梯。"),
     ],
     "cxjs-sz": [
-        T("help", "{place}附近路面塌陷存在安全隐患",
-          "{place}附近路面出现一个直径约{hole}厘米的坑，晚上看不清，已经有电动车摔倒，请尽快修复。", who=EITHER),
+        T("help", "{place}附近路面塌陷存在安全隐患", "{place}附近路面出现一个直径约{hole}厘米的坑，晚上看不清，已经有电动车摔倒，请尽快修复。", who=EITHER),
         T("complaint", "{place}附近路灯{days}不亮", "{place}附近一段路灯已经{days}不亮了，晚上出行很不安全，请安排维修。"),
         T("help", "{place}人行道井盖缺失", "{place}人行道上一个井盖缺失，只用树枝挡着，孩子放学经过很危险，请尽快补上。"),
         T("complaint", "{place}门口下雨积水严重", "{place}门口道路地势低，一下雨就积水到小腿，行人只能蹚水，请疏通排水管道。", RAINY),
-        T("complaint", "{business}园区道路破损影响货车通行",
-          "我公司在{business}，园区门口道路破损严重，货车进出颠簸，已经损坏过货物，请尽快安排修补。", who=ENTERPRISE),
+        T(
+            "complaint",
+            "{business}园区道路破损影响货车通行",
+            "我公司在{business}，园区门口道路破损严重，货车进出颠簸，已经损坏过货物，请尽快安排修补。",
+            who=ENTERPRISE,
+        ),
     ],
     "csgl-wz": [
         T("report", "举报{estate}违章搭建", "{estate}{building}号楼顶楼住户在楼顶搭建彩钢板房，影响楼下采光且有安全隐患，请依法处理。"),
@@ -77,8 +85,7 @@ TEMPLATES: dict[str, list[Template]] = {
         T("suggestion", "建议{business}周边增设停车位", "我公司在{business}办公，周边停车位严重不足，员工和访客停车难，建议增设公共停车位。", who=ENTERPRISE),
     ],
     "hjbh-zs": [
-        T("complaint", "{estate}附近工地夜间施工噪音扰民",
-          "{estate}附近工地连续{days}晚上十点以后还在施工，噪音很大，孩子无法入睡，请查处。"),
+        T("complaint", "{estate}附近工地夜间施工噪音扰民", "{estate}附近工地连续{days}晚上十点以后还在施工，噪音很大，孩子无法入睡，请查处。"),
         T("complaint", "{loud}门口音响声音太大", "{place}的{loud}每天在门口放高音喇叭促销，噪声扰民，请相关部门管理。"),
     ],
     "hjbh-dq": [
@@ -97,12 +104,18 @@ TEMPLATES: dict[str, list[Template]] = {
         T("complaint", "出租车在{place}拒载", "在{place}打车，出租车司机嫌距离近拒载，车牌已记下，请依法处理。"),
     ],
     "ldsb-qx": [
-        T("complaint", "{employer}拖欠工资{months}个月",
-          "本人在{employer}工作，公司已拖欠{months}个月工资共计{wage}万余元，多次讨要无果，请劳动监察部门帮助。"),
-        T("help", "{place}附近工地农民工工资被拖欠",
-          "我们{workers}名工人在{place}附近的工地干活，包工头拖欠工资{days}，马上过年回家没钱，请政府帮忙协调。", YEAR_END),
-        T("help", "{place}附近工地完工后工资未结清",
-          "我们{workers}名工人在{place}附近的工地干活，工程完工{days}了，工资一直没有结清，请政府帮忙协调。"),
+        T(
+            "complaint",
+            "{employer}拖欠工资{months}个月",
+            "本人在{employer}工作，公司已拖欠{months}个月工资共计{wage}万余元，多次讨要无果，请劳动监察部门帮助。",
+        ),
+        T(
+            "help",
+            "{place}附近工地农民工工资被拖欠",
+            "我们{workers}名工人在{place}附近的工地干活，包工头拖欠工资{days}，马上过年回家没钱，请政府帮忙协调。",
+            YEAR_END,
+        ),
+        T("help", "{place}附近工地完工后工资未结清", "我们{workers}名工人在{place}附近的工地干活，工程完工{days}了，工资一直没有结清，请政府帮忙协调。"),
     ],
     "ldsb-sb": [
         T("consult", "咨询灵活就业人员养老保险缴费", "本人是灵活就业人员，想咨询养老保险如何办理缴费、缴费基数怎么选择。"),
@@ -178,8 +191,23 @@ TEMPLATES: dict[str, list[Template]] = {
 # housing estate never gets a primary school. ``place`` slots take any of them.
 PLACE_KINDS: dict[str, str] = {
     **dict.fromkeys(
-        ["湖滨新村", "湖滨花园", "明珠苑", "望月里", "枫亭苑", "青石弄", "青石新村", "杨柳岸小区", "金桂花园", "银桂苑",
-         "运河人家", "长桥新村", "古桥弄", "新丰家园", "云塘花苑"],
+        [
+            "湖滨新村",
+            "湖滨花园",
+            "明珠苑",
+            "望月里",
+            "枫亭苑",
+            "青石弄",
+            "青石新村",
+            "杨柳岸小区",
+            "金桂花园",
+            "银桂苑",
+            "运河人家",
+            "长桥新村",
+            "古桥弄",
+            "新丰家园",
+            "云塘花苑",
+        ],
         "estate",
     ),
     **dict.fromkeys(["明珠广场", "运河码头", "石桥老街"], "square"),
@@ -206,11 +234,21 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["女士", "先生", "阿姨", "师傅"]
 # Fictional enterprises, each named once (its credit code follows from its name: ``minyi.appeals.demo``).
 ENTERPRISES = [
-    "明湖智造科技有限公司", "青枫文化传媒有限公司", "桂园餐饮管理有限公司", "运河物流有限公司", "云塘软件有限公司",
-    "湖光精密机械有限公司", "长桥新材料科技有限公司", "石桥古建修缮有限公司", "枫亭生物医药有限公司", "新丰农产品贸易有限公司",
-    "望月数字科技有限公司", "金桂酒店管理有限公司", "科技城智能装备有限公司", "明珠商业管理有限公司",
+    "明湖智造科技有限公司",
+    "青枫文化传媒有限公司",
+    "桂园餐饮管理有限公司",
+    "运河物流有限公司",
+    "云塘软件有限公司",
+    "湖光精密机械有限公司",
+    "长桥新材料科技有限公司",
+    "石桥古建修缮有限公司",
+    "枫亭生物医药有限公司",
+    "新丰农产品贸易有限公司",
+    "望月数字科技有限公司",
+    "金桂酒店管理有限公司",
+    "科技城智能装备有限公司",
+    "明珠商业管理有限公司",
 ]
-
 
 
 def enterprise_code(name: str) -> str:

@@ -34,7 +34,7 @@ def _texts(appeal: Appeal) -> str:
 
 
 def test_every_address_alias_is_classified_and_every_category_has_a_template_for_every_month() -> None:
-    assert ALIASES <= set(demo_data.PLACE_KINDS), ALIASES - set(demo_data.PLACE_KINDS)
+    assert set(demo_data.PLACE_KINDS) >= ALIASES, ALIASES - set(demo_data.PLACE_KINDS)
     for code, templates in demo_data.TEMPLATES.items():
         for month in range(1, 13):
             assert any(month in t.months for t in templates), (code, month)

@@ -1,0 +1,87 @@
+"""Time from ``make demo`` on a fresh clone to the first 200 on the login page.
+
+    python bench/demo_start.py --repo . --port 8600 [--ref HEAD] [--workdir /tmp/demo-start]
+
+Clones ``--ref`` of ``--repo`` into a new directory, runs ``make setup`` there (timed on its own: the
+pip and npm install, from the local caches), then ``make demo PORT=…`` and polls
+``http://127.0.0.1:PORT/login`` until it answers 200. Prints the phases and a final ``key=value`` line.
+The demo (and its background model training) is stopped at the end; the clone is left for inspection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+
+def _first_200(url: str, proc: subprocess.Popen[bytes], limit_s: float) -> float | None:
+    start = time.monotonic()
+    while time.monotonic() - start < limit_s:
+        if proc.poll() is not None:
+            return None
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own loopback server
+                if response.status == 200:
+                    return time.monotonic() - start
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.5)
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repo", default=".", help="repository to clone (default: this one)")
+    parser.add_argument("--ref", default="HEAD")
+    parser.add_argument("--port", type=int, default=8600)
+    parser.add_argument("--workdir", help="where to clone (default: a new temporary directory)")
+    parser.add_argument("--limit", type=float, default=1200.0, help="give up after this many seconds")
+    args = parser.parse_args()
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="minyi-demo-start-"))
+    if work.exists():
+        shutil.rmtree(work)
+    subprocess.run(["git", "clone", "--quiet", str(Path(args.repo).resolve()), str(work)], check=True)
+    subprocess.run(["git", "-C", str(work), "checkout", "--quiet", args.ref], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINYI_", "DATABASE_URL", "DJANGO_"))}
+
+    started = time.monotonic()
+    subprocess.run(["make", "setup"], cwd=work, env=env, check=True, stdout=subprocess.DEVNULL)
+    setup_s = time.monotonic() - started
+    print(f"make setup (pip + npm, local caches): {setup_s:.0f} s")
+
+    log = (work / "demo.log").open("wb")
+    started = time.monotonic()
+    proc = subprocess.Popen(["make", "demo", f"PORT={args.port}"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        waited = _first_200(f"http://127.0.0.1:{args.port}/login", proc, args.limit)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+        # The background trainer runs in its own session: stop it too, by the pid the demo wrote down.
+        pidfile = work / "var" / "logs" / "demo-model.pid"
+        if pidfile.is_file():
+            with contextlib.suppress(ProcessLookupError, ValueError):  # already finished
+                os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+    load = os.getloadavg()[0]
+    if waited is None:
+        print(f"no 200 from the login page within {args.limit:.0f} s; see {work / 'demo.log'}")
+        print(f"demo_first_200_s=nan setup_s={setup_s:.0f} load1={load:.1f}")
+        return 1
+    print(f"make demo → first 200 on /login: {waited:.0f} s (elapsed since `make demo`, .venv already installed)")
+    print(f"demo_first_200_s={waited:.0f} setup_s={setup_s:.0f} load1={load:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
