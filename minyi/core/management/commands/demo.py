@@ -101,12 +101,13 @@ class Command(BaseCommand):
     def _prepare_assistant_and_cockpit(self) -> None:
         """小惠's knowledge base and past replies, and the cockpit's rollups, from the demo data."""
         from minyi.assistant import services as assistant
+        from minyi.cockpit import rollup
         from minyi.desk import templates as reply_templates
 
         assistant.load_kb()
         reply_templates.load_defaults()
         assistant.harvest()
-        call_command("cockpit", "rebuild", verbosity=0)
+        rollup.rebuild()  # quietly: `minyi cockpit rebuild` prints its progress and counts
 
     def _install_dispatch_model(self) -> None:
         """Train the dispatch model on the demo's older appeals, once, and suggest on the later ones.
