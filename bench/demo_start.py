@@ -109,8 +109,8 @@ def main() -> int:
             model_s = time.monotonic() - started if model.is_file() else None
             if model_s is not None:
                 print(f"dispatch model written {model_s:.0f} s after `make demo` (site up all along)")
-                # The model's first answer on the page the dispatcher opens: the site keeps answering meanwhile.
-                print(f"login page after the model: HTTP {urllib.request.urlopen(f'http://127.0.0.1:{args.port}/login', timeout=30).status}")  # noqa: S310
+                # The site still answers once the model is in.
+                print(f"login page after the model: HTTP {urllib.request.urlopen(f'http://127.0.0.1:{args.port}/login', timeout=30).status}")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
