@@ -75,6 +75,7 @@ def main() -> int:
     parser.add_argument("--workdir", help="where to clone (default: a new temporary directory)")
     parser.add_argument("--limit", type=float, default=1200.0, help="give up after this many seconds")
     parser.add_argument("--wait-model", action="store_true", help="after the first 200, also wait for the background model")
+    parser.add_argument("--direct", action="store_true", help="run `.venv/bin/minyi demo --port P` (for revisions whose Makefile takes no PORT)")
     parser.add_argument("--reuse", action="store_true", help="keep the clone and its .venv from an earlier run; start from an empty var/")
     args = parser.parse_args()
 
@@ -97,7 +98,10 @@ def main() -> int:
 
     log = (work / "demo.log").open("wb")
     started = time.monotonic()
-    proc = subprocess.Popen(["make", "demo", f"PORT={args.port}"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    command = [str(work / ".venv" / "bin" / "minyi"), "demo", "--port", str(args.port)] if args.direct else ["make", "demo", f"PORT={args.port}"]
+    if args.direct:
+        env["MINYI_DEBUG"] = "1"  # what `make demo` exports
+    proc = subprocess.Popen(command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         waited = _first_200(f"http://127.0.0.1:{args.port}/login", proc, args.limit)
         cpu = _cpu_seconds(proc.pid)
