@@ -304,7 +304,7 @@ class Seeder:
         if rng.random() < 0.03:
             yield step(Event.SUSPEND, handler, (24, 72), reason="等待诉求人补充材料")
             yield step(Event.RESUME, handler, (24, 120))
-        yield step(Event.REPLY, handler, (24 * 8, 24 * 30) if slow else (4, 24 * 5), reply=demo_data.reply_for(kind, rng))
+        yield step(Event.REPLY, handler, (24 * 8, 24 * 30) if slow else (4, 24 * 5), reply=demo_data.reply_for(kind, rng, category.code))
         yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
         satisfaction = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 8, 4])[0]
         resolved = satisfaction >= 3 and rng.random() < 0.95

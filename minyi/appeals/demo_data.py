@@ -287,6 +287,23 @@ REPLIES: dict[str, list[str]] = {
     "praise": ["感谢您的肯定，已将表扬转达给相关工作人员，我们将继续做好服务。"],
 }
 REPLIES["help"] = REPLIES["report"] = REPLIES["complaint"]
+# Where the usual answer of the kind would not fit the category (a family in hardship is not "rectified on site"),
+# by (category, kind): within a category the templates differ in kind.
+REPLIES_BY_CATEGORY: dict[tuple[str, str], str] = {
+    ("mzfw-jz", "help"): "社区工作人员已上门核实家庭情况，指导诉求人提交低保和临时救助申请材料，街道将在规定时限内完成审核并告知结果。",
+    ("mzfw-yl", "help"): "社区工作人员已上门看望，老人身体状况良好，已纳入社区重点关爱对象，每周上门探访。",
+    ("mzfw-yl", "consult"): "已向诉求人说明居家养老服务补贴的申请条件和流程，并指导其在社区提交申请。",
+    ("mzfw-cj", "consult"): "已向诉求人说明残疾人两项补贴的申请条件，并指导其通过残联窗口办理。",
+    ("mzfw-cj", "suggestion"): "已协调物业和执法队员清理占用无障碍坡道的车辆，并设置禁停标识。",
+    ("wsjk-gw", "help"): "已安排专业消杀人员对绿化带积水和蚊虫滋生点进行消杀，并督促物业清理积水。",
+    ("ggaq-rq", "help"): "燃气公司抢修人员已到场检测，排除泄漏隐患，并对楼道燃气管道进行了全面检查。",
+    ("ggaq-rq", "report"): "已督促商户将液化气瓶移出室内，按规定存放，并开展安全用气宣传。",
+    ("yshj-zc", "help"): "已协调相关部门核实补贴兑现进度，补贴资金已进入拨付流程，并电话告知企业。",
+    ("yshj-sp", "complaint"): "已协调审批部门加快办理，相关证照已办结，并电话告知企业。",
+    ("yshj-sp", "suggestion"): "感谢您的建议。企业开办“一件事”已纳入今年改革计划，将逐步实现全程网办。",
+    ("ldsb-qx", "complaint"): "劳动保障监察大队已约谈用人单位，督促其在规定期限内足额支付拖欠工资，并已告知诉求人后续维权途径。",
+    ("ldsb-qx", "help"): "劳动保障监察大队已约谈施工总包单位，督促其在规定期限内足额支付农民工工资，并已告知诉求人。",
+}
 REDO_REPLIES = {
     "consult": "重新答复：已再次电话联系诉求人，详细解释政策口径并寄送办事指南。",
 }
@@ -326,8 +343,11 @@ def fill(template: Template, rng: random.Random, *, aliases: list[str], communit
     return template.title.format(**values), template.content.format(**values), located
 
 
-def reply_for(kind: str, rng: random.Random) -> str:
-    return rng.choice(REPLIES.get(kind, REPLIES["complaint"])).format(days=rng.choice(REPLY_DAYS))
+def reply_for(kind: str, rng: random.Random, code: str = "") -> str:
+    """A department's 答复 that fits the appeal: by its category where the kind's usual answer would not fit."""
+    fitting = REPLIES_BY_CATEGORY.get((code, kind))
+    choices = [fitting] if fitting else REPLIES.get(kind, REPLIES["complaint"])
+    return rng.choice(choices).format(days=rng.choice(REPLY_DAYS))
 
 
 def example_text(code: str, rng: random.Random) -> str:

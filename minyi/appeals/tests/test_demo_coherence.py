@@ -166,3 +166,14 @@ def test_seeded_demo_reads_true() -> None:
         for appeal in topic.appeals.all():
             link = appeal.audit.get(event="topic_link")
             assert link.at >= appeal.created_at
+
+
+def test_a_reply_fits_the_appeal() -> None:
+    """A family in hardship is not told its case "has been put into this year's rectification plan"."""
+    rng = random.Random(3)
+    for _ in range(20):
+        assert "整治计划" not in demo_data.reply_for("help", rng, "mzfw-jz")
+        assert "补贴" in demo_data.reply_for("consult", rng, "mzfw-yl")
+        assert "表扬" in demo_data.reply_for("praise", rng, "zwfw-rx")
+    for (code, kind), _text in demo_data.REPLIES_BY_CATEGORY.items():
+        assert any(t.kind == kind for t in demo_data.TEMPLATES[code]), (code, kind)
