@@ -52,8 +52,11 @@ setup: $(STAMP) $(MO_FILES) $(ECHARTS) $(LEAFLET) $(AXE) ## Create .venv and ins
 # Unset MINYI_DEBUG means production (docs/security.md); the demo and the benchmarks are development.
 demo bench: export MINYI_DEBUG ?= 1
 
-demo: setup ## Set up, migrate, seed realistic demo data (SQLite) and serve on http://127.0.0.1:8000
-	$(BIN)/minyi demo
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+demo: setup ## Set up, migrate, seed demo data (SQLite) and serve on http://127.0.0.1:8000 (make demo PORT=8080)
+	$(BIN)/minyi demo --host $(HOST) --port $(PORT)
 
 test: setup ## Run every test: SQLite always, PostgreSQL too when reachable (required if MINYI_TEST_POSTGRES=1)
 	$(MAKE) --no-print-directory test-sqlite

@@ -26,6 +26,10 @@ def demo_defaults(args: list[str], environ: MutableMapping[str, str]) -> None:
     if args[1:2] == ["demo"]:
         # No beat in the demo: its in-process worker fires the SLA sweep, rollups and audit sealing itself.
         environ.setdefault("MINYI_JOBS_PERIODIC", "1")
+        # Quiet: the printed accounts stay on screen. Notices reach the in-app notification centre, not the
+        # console, and only warnings are logged (MINYI_NOTIFY_BACKEND=console MINYI_LOG_LEVEL=INFO for more).
+        environ.setdefault("MINYI_NOTIFY_BACKEND", "inapp")
+        environ.setdefault("MINYI_LOG_LEVEL", "WARNING")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,7 +11,7 @@
 | MINYI_HSTS_INCLUDE_SUBDOMAINS | 1 | 0 when subdomains of this host still serve plain HTTP |
 | MINYI_SSL_REDIRECT | 0 | 1: Django redirects HTTP to HTTPS (usually nginx does, where TLS terminates) |
 | MINYI_VAR_DIR | <repo>/var | SQLite file, uploads, trained models |
-| MINYI_NOTIFY_BACKEND | console | console, locmem, email |
+| MINYI_NOTIFY_BACKEND | console | console, locmem, email, sms, inapp (notification centre only; `minyi demo`'s default), null |
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
 | MINYI_TRIAGE_SUGGEST_MODE | async | async: AI suggestions as an outbox job run after commit; sync: inside the intake call (tests) |
 | MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |

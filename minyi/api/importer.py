@@ -170,24 +170,31 @@ def parse_datetime(value: Any, formats: tuple[str, ...]) -> dt.datetime | None:
     return None
 
 
+def _defaults_hint() -> str:
+    """What to do about a code the database lacks: on a database without the default directory, load it first."""
+    if not Channel.objects.exists() or not Category.objects.exists():
+        return "。数据库中还没有渠道、部门和分类等基础数据，请先运行 minyi load-defaults 载入默认目录，再重新导入。"
+    return "。请在管理后台的目录中添加该编码，或修改映射文件。"
+
+
 class _Lookups:
     def __init__(self, mapping: Mapping) -> None:
         try:
             self.channel = Channel.objects.get(code=mapping.channel)
         except Channel.DoesNotExist:
-            raise ImportFileError(f"映射文件中的渠道编码 {mapping.channel!r} 不存在") from None
+            raise ImportFileError(f"映射文件中的渠道编码 {mapping.channel!r} 不存在{_defaults_hint()}") from None
         self.department_id: int | None = None
         if mapping.department:
             found = Department.objects.filter(code=mapping.department).values_list("pk", flat=True).first()
             if found is None:
-                raise ImportFileError(f"映射文件中的部门编码 {mapping.department!r} 不存在")
+                raise ImportFileError(f"映射文件中的部门编码 {mapping.department!r} 不存在{_defaults_hint()}")
             self.department_id = found
         self.kinds = {str(label): str(value) for value, label in Kind.choices}  # 投诉 → complaint
         by_code = {c.code: c for c in Category.objects.filter(active=True)}
         self.categories = {c.name: c for c in by_code.values() if c.level == 1}
         for name, code in mapping.categories.items():
             if code not in by_code:
-                raise ImportFileError(f"映射文件中分类 {name!r} 对应的编码 {code!r} 不存在")
+                raise ImportFileError(f"映射文件中分类 {name!r} 对应的编码 {code!r} 不存在{_defaults_hint()}")
             self.categories[name] = by_code[code]
 
 

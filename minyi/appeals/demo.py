@@ -23,7 +23,6 @@ from minyi.accounts.permissions import STAFF_ROLES, group_for
 from minyi.appeals import demo_data
 from minyi.appeals.models import Appeal, Kind, Priority, SubmitterType
 from minyi.appeals.services import IntakeData, intake_appeal
-from minyi.appeals.validators import credit_code_check_char
 from minyi.directory.defaults import load_defaults
 from minyi.directory.models import Category, Channel, Department, GridCell, StaffProfile
 from minyi.proposals.demo import seed_for_demo as seed_proposals_for_demo
@@ -109,13 +108,19 @@ def _cast() -> Cast:
     return Cast(users.get(username="operator"), users.get(username="dispatcher"), users.get(username="supervisor"), handlers)
 
 
-def _fill(rng: random.Random, text: str, place: str) -> str:
-    return text.format(place=place, n=rng.randint(2, 9), days=rng.choice(demo_data.DURATIONS), shop=rng.choice(demo_data.SHOPS))
+# Channels whose appeals come from enterprises (苏商通, 政企早餐会) or are written as suggestions (人大建议, 政协提案),
+# and the 残联's referrals, which are about disabled people's services.
+ENTERPRISE_CHANNELS = frozenset({"sst", "zqzch"})
+SUGGESTION_CHANNELS = frozenset({"rdjy", "zxta"})
+CHANNEL_CATEGORIES = {"cl": frozenset({"mzfw-cj"})}
 
 
-def _enterprise_code(rng: random.Random) -> str:
-    body = "91320508" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
-    return body + credit_code_check_char(body)
+def _fits_channel(channel_code: str, code: str, template: demo_data.Template) -> bool:
+    if channel_code in ENTERPRISE_CHANNELS:
+        return template.who != demo_data.PERSON
+    if channel_code in SUGGESTION_CHANNELS:
+        return template.kind == Kind.SUGGESTION
+    return code in CHANNEL_CATEGORIES.get(channel_code, frozenset([code]))
 
 
 class Seeder:
@@ -127,33 +132,67 @@ class Seeder:
         self.cast = _cast()
         self.channels = {c.code: c for c in Channel.objects.all()}
         self.categories = {c.code: c for c in Category.objects.filter(level=2).select_related("default_department")}
-        self.communities = list(GridCell.objects.filter(level=GridCell.Level.COMMUNITY).select_related("parent__department"))
+        self.communities = list(GridCell.objects.filter(level=GridCell.Level.COMMUNITY).select_related("parent__department").order_by("code"))
+        self.aliases = {c.pk: [a.strip() for a in c.aliases.splitlines() if a.strip()] or [c.name] for c in self.communities}
         self.recent: dict[str, Appeal] = {}
         self.departments = {d.code: d for d in Department.objects.all()}
         self.streets = sorted({c.parent.department for c in self.communities if c.parent is not None and c.parent.department is not None}, key=lambda d: d.code)
 
-    def _intake_data(self) -> tuple[IntakeData, Category, GridCell]:
+    def _intake_data(
+        self,
+        when: dt.datetime,
+        *,
+        code: str | None = None,
+        title_has: str = "",
+        cell_code: str | None = None,
+        place: str | None = None,
+        channel_code: str | None = None,
+    ) -> tuple[IntakeData, Category, GridCell]:
+        """A coherent appeal registered at ``when``: a template fitting the channel and the season, filled in a
+        community that has the places it names. Keyword arguments pin the category, the template (by a word of
+        its title), the community, the place and the channel (the accountability stories use them)."""
         rng = self.rng
-        code = rng.choice(sorted(demo_data.TEMPLATES))
-        kind, title, content = rng.choice(demo_data.TEMPLATES[code])
-        cell = rng.choice(self.communities)
-        place = rng.choice([a for a in cell.aliases.splitlines() if a] or [cell.name])
-        channel_code = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
-        enterprise = channel_code in ("sst", "zqzch") or (code.startswith("yshj") and rng.random() < 0.6)
-        priority = Priority.CRITICAL if code == "ggaq-rq" and kind == "help" else rng.choices(
-            [Priority.NORMAL, Priority.URGENT, Priority.CRITICAL], weights=[88, 10, 2]
-        )[0]
+        month = when.astimezone(SHANGHAI).month
+        if channel_code is None:
+            channel_code = rng.choices(list(CHANNEL_WEIGHTS), weights=list(CHANNEL_WEIGHTS.values()))[0]
+        cells = [c for c in self.communities if cell_code is None or c.code == cell_code]
+        choices: dict[str, list[demo_data.Template]] = {}
+        for key in sorted(demo_data.TEMPLATES) if code is None else [code]:
+            fitting = [
+                t
+                for t in demo_data.TEMPLATES[key]
+                if month in t.months
+                and title_has in t.title
+                and _fits_channel(channel_code, key, t)
+                and any(demo_data.fits(t, self.aliases[c.pk]) for c in cells)
+            ]
+            if fitting:
+                choices[key] = fitting
+        if not choices:
+            raise ValueError(f"no demo template fits {code or 'any category'} / {title_has!r} / {channel_code} in month {month}")
+        code = rng.choice(sorted(choices))
+        template = rng.choice(choices[code])
+        cell = rng.choice([c for c in cells if demo_data.fits(template, self.aliases[c.pk])])
+        title, content, located = demo_data.fill(template, rng, aliases=self.aliases[cell.pk], community=cell.name, place=place)
+        kind = template.kind
+        enterprise = template.who == demo_data.ENTERPRISE or (template.who == demo_data.EITHER and channel_code in ENTERPRISE_CHANNELS)
+        priority = (
+            Priority.CRITICAL
+            if code == "ggaq-rq" and kind == "help"
+            else rng.choices([Priority.NORMAL, Priority.URGENT, Priority.CRITICAL], weights=[88, 10, 2])[0]
+        )
+        name = rng.choice(demo_data.ENTERPRISES) if enterprise else rng.choice(demo_data.SURNAMES) + rng.choice(demo_data.GIVEN)
         data = IntakeData(
             channel=self.channels[channel_code],
-            title=_fill(rng, title, place),
-            content=_fill(rng, content, place),
+            title=title,
+            content=content,
             kind=kind,
             priority=priority,
             submitter_type=SubmitterType.ENTERPRISE if enterprise else SubmitterType.PERSON,
-            submitter_name=rng.choice(demo_data.ENTERPRISES) if enterprise else rng.choice(demo_data.SURNAMES) + rng.choice(demo_data.GIVEN),
-            credit_code=_enterprise_code(rng) if enterprise else "",
+            submitter_name=name,
+            credit_code=demo_data.enterprise_code(name) if enterprise else "",
             phone=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
-            address=f"明湖区{cell.street.name}{place}",
+            address=f"明湖区{cell.street.name}{located}",
             grid=cell,
         )
         return data, self.categories[code], cell
@@ -185,14 +224,19 @@ class Seeder:
             return None
         return Misroute(department, self.categories[category_code], reason, code)
 
-    def one(self) -> Appeal:
+    def one(self, created: dt.datetime | None = None, after_intake: Callable[[Appeal], None] | None = None, **pins: Any) -> Appeal:
+        """An appeal and its story up to the anchor. ``created`` and ``pins`` (see ``_intake_data``) fix when and
+        what; ``after_intake`` runs right after registration (a link to a topic or an event, say)."""
         rng = self.rng
-        # Skewed towards recent days, like a live hotline's open backlog.
-        age = dt.timedelta(days=90 * rng.random() ** 1.6, minutes=rng.randint(0, 600))
-        created = self.anchor - age
-        data, category, cell = self._intake_data()
+        if created is None:
+            # Skewed towards recent days, like a live hotline's open backlog.
+            age = dt.timedelta(days=90 * rng.random() ** 1.6, minutes=rng.randint(0, 600))
+            created = self.anchor - age
+        data, category, cell = self._intake_data(created, **pins)
         accepted = not data.channel.public or rng.random() < 0.7
         appeal, _ = intake_appeal(data, by=self.cast.operator, accept=accepted, now=created)
+        if after_intake is not None:
+            after_intake(appeal)
         clock = [created]
         department = self._department_for(category, cell)
         handler = self.cast.handlers.get(department.pk, self.cast.dispatcher)
@@ -261,7 +305,7 @@ class Seeder:
         if rng.random() < 0.03:
             yield step(Event.SUSPEND, handler, (24, 72), reason="等待诉求人补充材料")
             yield step(Event.RESUME, handler, (24, 120))
-        yield step(Event.REPLY, handler, (24 * 8, 24 * 30) if slow else (4, 24 * 5), reply=_fill(rng, rng.choice(demo_data.REPLIES), ""))
+        yield step(Event.REPLY, handler, (24 * 8, 24 * 30) if slow else (4, 24 * 5), reply=demo_data.reply_for(kind, rng, category.code))
         yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
         satisfaction = rng.choices([5, 4, 3, 2, 1], weights=[45, 30, 13, 8, 4])[0]
         resolved = satisfaction >= 3 and rng.random() < 0.95
@@ -270,7 +314,7 @@ class Seeder:
             return
         yield step(Event.REOPEN, cast.operator, (4, 72), satisfaction=satisfaction, resolved=False, comment="问题没有解决")
         yield step(Event.CLAIM, handler, (0.5, 12))
-        yield step(Event.REPLY, handler, (12, 24 * 4), reply="重新办理：已再次现场处置并整改到位。")
+        yield step(Event.REPLY, handler, (12, 24 * 4), reply=demo_data.REDO_REPLIES.get(kind, demo_data.REDO_REPLY))
         yield step(Event.APPROVE_REPLY, cast.dispatcher, (1, 24))
         if rng.random() < 0.8:
             yield step(Event.CLOSE, cast.operator, (4, 48), satisfaction=4, resolved=True)
@@ -294,10 +338,12 @@ class Seeder:
         yield step(Event.DISPATCH, dispatcher, (0.2, 6), department=wrong.department, category=wrong.category)
         roll = rng.random()
         if roll < 0.35:  # the dispatcher notices on review, or the department phones: 转派
-            reason = rng.choice([
-                f"派单复核发现派错部门，该事项属{right.name}职责，转派。",
-                f"经与{wrong.department.name}电话核实，该事项属{right.name}职责，予以转派。",
-            ])
+            reason = rng.choice(
+                [
+                    f"派单复核发现派错部门，该事项属{right.name}职责，转派。",
+                    f"经与{wrong.department.name}电话核实，该事项属{right.name}职责，予以转派。",
+                ]
+            )
             yield step(Event.REDISPATCH, dispatcher, rng.uniform(0.5, 8), department=right, category=category, reason=reason)
             return
         if rng.random() < 0.3:  # signed for before anyone read it closely
@@ -317,9 +363,12 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
     if anchor is None:
         # Midnight today: always in the past, and the same all day, so reruns agree.
         anchor = dt.datetime.now(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-    backend, mode = settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE
-    settings.MINYI_NOTIFY_BACKEND = "null"  # historical appeals must not page anyone
+    saved = settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE, settings.MINYI_JOBS_TRANSPORT
+    settings.MINYI_NOTIFY_BACKEND = "null"  # historical appeals must not page anyone, nor print a line
     settings.MINYI_TRIAGE_SUGGEST_MODE = "sync"  # suggestions before each story's next step: same seed, same data
+    # Side effects (notices, webhooks …) run right after each commit, under the settings above: not later in a
+    # background thread that would print them, contend for the SQLite lock, or sweep a half-seeded history.
+    settings.MINYI_JOBS_TRANSPORT = "sync"
     try:
         from minyi.accountability.demo import EXTRA_APPEALS, seed_accountability
 
@@ -337,14 +386,16 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
             if progress is not None:
                 progress(appeals)
         seed_proposals_for_demo(appeals, seed, anchor)  # 建议提案: 124 + 131 for a full demo
+        from minyi.points.demo import seed_points  # stands, markets with their scales, 270+ service points (issue 19)
+
+        seed_points()
+        if appeals:
+            # The SLA sweep as of the anchor marks 临期/超期 and escalates: its notices go to the in-app
+            # notification centre only, so the demo opens with a realistic inbox and a quiet console.
+            from minyi.accountability.scheduler import run_sweep
+
+            settings.MINYI_NOTIFY_BACKEND = "inapp"
+            run_sweep(anchor)
     finally:
-        settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE = backend, mode
-    if appeals:
-        # The SLA sweep as of the anchor marks 临期/超期 and escalates, with in-app notifications.
-        from minyi.accountability.scheduler import run_sweep
-
-        run_sweep(anchor)
-    from minyi.points.demo import seed_points  # stands, markets with their scales, 270+ service points (issue 19)
-
-    seed_points()
+        settings.MINYI_NOTIFY_BACKEND, settings.MINYI_TRIAGE_SUGGEST_MODE, settings.MINYI_JOBS_TRANSPORT = saved
     return appeals

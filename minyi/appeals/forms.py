@@ -134,6 +134,18 @@ class ActionForm(forms.Form):
         if event == Event.REQUEST_EXTENSION:
             self.fields["extension_days"].required = True
 
+    def clean_reply(self) -> str:
+        """A reply drafted from a template must not reach the citizen with its blanks (【政策名称】…) unfilled."""
+        from minyi.desk.templates import BLANK
+
+        text = str(self.cleaned_data.get("reply") or "")
+        blanks = list(dict.fromkeys(BLANK.findall(text)))
+        if blanks:
+            raise forms.ValidationError(
+                _("答复中还有模板待填写处：%(blanks)s。请补全后再提交。"), params={"blanks": "、".join(blanks)}, code="template_blank"
+            )
+        return text
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.event == "callback" and is_contradictory(data.get("satisfaction"), data.get("resolved")) and not data.get("confirm_mixed"):

@@ -331,8 +331,10 @@ def close_directly(appeal: Appeal, *, reply: str, by: Any) -> Appeal:
     return wf.perform(appeal, Event.CLOSE_DIRECTLY, by=by, reply=reply)
 
 
-def dispatch_appeal(appeal: Appeal, department: Department, *, by: Any, category: Category | None = None, reason: str = "") -> Appeal:
-    appeal = wf.perform(appeal, Event.DISPATCH, by=by, department=department, category=category, reason=reason)
+def dispatch_appeal(
+    appeal: Appeal, department: Department, *, by: Any, category: Category | None = None, reason: str = "", now: dt.datetime | None = None
+) -> Appeal:
+    appeal = wf.perform(appeal, Event.DISPATCH, by=by, department=department, category=category, reason=reason, now=now)
     _learn(appeal, "dispatch")
     return appeal
 

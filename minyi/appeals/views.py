@@ -190,7 +190,7 @@ def _detail_context(
         "attachments": appeal.attachments.select_related("uploaded_by").order_by("created_at", "pk"),
         "merged": merged,
         # Drafting help next to the reply form: the department's templates and 小惠's similar past replies.
-        "reply_templates": reply_templates.for_department(appeal.department_id) if any(f["name"] == "reply" for f in forms) else [],
+        "reply_templates": reply_templates.rendered_for_department(appeal.department_id) if any(f["name"] == "reply" for f in forms) else [],
         "can_reply": any(f["name"] == "reply" for f in forms),
     }
 

@@ -7,7 +7,8 @@
 
 Besides the backend, every notice goes to the registered ``SINKS`` — the in-app
 notification centre of ``minyi.accountability`` stores one row per recipient there.
-``null`` drops everything, sinks included (bulk seeding, imports of old appeals).
+``null`` drops everything, sinks included (bulk seeding, imports of old appeals); ``inapp`` sends
+nothing out but still feeds the sinks: the notification centre only (``minyi demo``'s default).
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class NullNotifier:
 
     def send(self, notice: Notice) -> None:
         return None
+
+
+class InAppOnlyNotifier(NullNotifier):
+    """Sends nothing out: the notices reach only the in-app sinks (the notification centre)."""
 
 
 OUTBOX: list[Notice] = []
@@ -158,6 +163,7 @@ class SmsGatewayNotifier:
 
 BACKENDS: dict[str, Callable[[], Notifier]] = {
     "null": NullNotifier,
+    "inapp": InAppOnlyNotifier,
     "console": ConsoleNotifier,
     "locmem": LocmemNotifier,
     "email": EmailNotifier,

@@ -47,7 +47,7 @@ def _fit_head(
 
     kind = spec["kind"]
     if kind == "svc":
-        model: Any = LinearSVC(C=float(spec.get("C", 0.5)), class_weight=spec.get("class_weight"), random_state=0)
+        model: Any = LinearSVC(C=float(spec.get("C", 0.5)), class_weight=spec.get("class_weight"), dual=False, random_state=0)
     elif kind == "sgd":
         model = SGDClassifier(
             loss="modified_huber",
@@ -127,7 +127,7 @@ def _fit_nbsvm(
         p = alpha + np.asarray(Xb[pos].sum(axis=0)).ravel()
         q = alpha + np.asarray(Xb[~pos].sum(axis=0)).ravel()
         r = np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
-        svm = LinearSVC(C=C, class_weight="balanced", random_state=0)
+        svm = LinearSVC(C=C, class_weight="balanced", dual=False, random_state=0)
         svm.fit(X @ sp.diags(r), pos)
         Ws.append((svm.coef_.ravel() * r).astype(np.float32))
         bs.append(float(svm.intercept_[0]))

@@ -244,7 +244,9 @@ def find_duplicates(text: str, *, phone: str = "", grid_code: str | None = None,
 def on_intake(appeal: Appeal) -> None:
     """After-intake hook ("sync" mode, the tests' default): suggestions right after intake commits."""
     if settings.MINYI_TRIAGE_SUGGEST_MODE == "sync":
-        apply_suggestions(appeal)
+        # Right after intake, so the note carries intake's moment: a back-dated intake (the demo's history, an
+        # import) keeps its 智能分析 before its 派单 on the timeline.
+        apply_suggestions(appeal, now=appeal.created_at)
 
 
 def in_intake(appeal: Appeal) -> None:
@@ -256,13 +258,20 @@ def in_intake(appeal: Appeal) -> None:
         enqueue("triage.suggest", {"appeal_id": appeal.pk})  # a new appeal: no earlier job to dedupe against
 
 
-def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dispatch: bool = True, prediction: Prediction | None = None) -> bool:
+def apply_suggestions(
+    appeal: Appeal,
+    *,
+    only_if_missing: bool = False,
+    auto_dispatch: bool = True,
+    prediction: Prediction | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
     """Store suggestions on a new appeal; raise (never lower) its priority; auto-dispatch if allowed.
 
     With ``only_if_missing`` (background jobs, back-fill) an appeal that has suggestions
     already is left alone, so a job that runs twice writes once. ``auto_dispatch=False``
     (the back-fill, unless asked) never dispatches, whatever ``MINYI_AUTO_DISPATCH`` says.
-    Returns whether it stored.
+    Returns whether it stored. ``now`` is when the audit note (and any raise or dispatch) is recorded.
 
     A late job (async mode) may find the appeal dispatched by a person already: its reply
     clock then runs on the old priority, so a raise goes through ``workflow.services.raise_priority``,
@@ -295,15 +304,16 @@ def apply_suggestions(appeal: Appeal, *, only_if_missing: bool = False, auto_dis
             kind="triage",
             reason=reasons if raised and waiting else "",
             payload={"priority_raised_to": suggestion["priority"]} if raised and waiting else {"top": suggestion["categories"][:1]},
+            now=now,
         )
         if raised and not waiting:
-            wf.raise_priority(locked, str(suggestion["priority"]), by=wf.SYSTEM, reason=reasons)
+            wf.raise_priority(locked, str(suggestion["priority"]), by=wf.SYSTEM, reason=reasons, now=now)
     appeal.refresh_from_db()
     if auto_dispatch and settings.MINYI_AUTO_DISPATCH and suggestion["auto_dispatch"] and appeal.state is State.PENDING_DISPATCH:
         top = suggestion["departments"][0]
         department = Department.objects.get(pk=top["id"])
         category = Category.objects.filter(pk=suggestion["categories"][0]["id"]).first()
-        services.dispatch_appeal(appeal, department, category=category, by=wf.SYSTEM, reason="智能派单（置信度高于阈值）")
+        services.dispatch_appeal(appeal, department, category=category, by=wf.SYSTEM, reason="智能派单（置信度高于阈值）", now=now)
     return True
 
 

@@ -288,3 +288,15 @@ def test_hotline_mapping_with_kinds_phones_and_aliases(tmp_path: Path, district:
     noise = Appeal.objects.get(import_record__external_id="GD-2")
     assert noise.category.code == "hjbh-zs"
     assert noise.state is State.PENDING_DISPATCH
+
+
+def test_import_before_load_defaults_says_what_to_run(tmp_path: Path) -> None:
+    """A database without the default directory: the error names the command that fixes it, and nothing is imported."""
+    from minyi.directory.models import Channel
+
+    Channel.objects.all().delete()  # the session's database has the defaults; this test's transaction does not
+    path = write_csv(tmp_path / "m.csv", rows(2))
+    with pytest.raises(CommandError) as caught:
+        call_command("import", str(path), "--mapping", str(MAPPING), "--no-progress")
+    assert "minyi load-defaults" in str(caught.value)
+    assert not Appeal.objects.exists()

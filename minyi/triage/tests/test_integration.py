@@ -28,10 +28,8 @@ def synthetic(n_per_class: int = 24, seed: int = 3) -> tuple[list[str], list[str
     rng = random.Random(seed)
     texts, labels = [], []
     for code in CODES:
-        for i in range(n_per_class):
-            _kind, title, content = rng.choice(demo_data.TEMPLATES[code])
-            fill = {"place": rng.choice(["明湖路", "青枫路", "桂园路", "湖滨新村"]), "n": i % 9 + 1, "days": "三天", "shop": rng.choice(demo_data.SHOPS)}
-            texts.append(title.format(**fill) + "\n" + content.format(**fill))
+        for _ in range(n_per_class):
+            texts.append(demo_data.example_text(code, rng))
             labels.append(code)
     return texts, labels
 

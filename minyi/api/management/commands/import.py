@@ -49,7 +49,7 @@ class Command(BaseCommand):
             report, _ = validate(path, mapping)
             self._write_report(report, options["report"], path)
             if not report.ok:
-                raise CommandError("校验未通过")
+                raise CommandError(f"校验未通过：{report.fatal}" if report.fatal else "校验未通过")
             return
         bar: tqdm[Any] | None = None
 
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         report = outcome.report
         if not report.ok:
             self._write_report(report, options["report"], path)
-            raise CommandError("校验未通过，未导入任何数据")
+            raise CommandError(f"校验未通过，未导入任何数据：{report.fatal}" if report.fatal else "校验未通过，未导入任何数据")
         if options["report"]:
             self._write_report(report, options["report"], path)
         self.stdout.write(f"新建 {outcome.created}，跳过（已导入或重复）{outcome.skipped}，空行 {report.empty_rows}")
