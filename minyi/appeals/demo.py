@@ -386,9 +386,10 @@ def seed_demo(appeals: int, seed: int, *, anchor: dt.datetime | None = None, pro
             if progress is not None:
                 progress(appeals)
         seed_proposals_for_demo(appeals, seed, anchor)  # 建议提案: 124 + 131 for a full demo
-        from minyi.points.demo import seed_points  # stands, markets with their scales, 270+ service points (issue 19)
+        if appeals >= 1000:  # a full demo (as for proposals): small seeds in tests keep their exact appeal counts
+            from minyi.points.demo import seed_points  # stands, markets with their scales, 270+ service points (issue 19)
 
-        seed_points()
+            seed_points()
         if appeals:
             # The SLA sweep as of the anchor marks 临期/超期 and escalates: its notices go to the in-app
             # notification centre only, so the demo opens with a realistic inbox and a quiet console.
