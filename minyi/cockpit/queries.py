@@ -35,6 +35,11 @@ class Period:
     def params(self, prefix: str = "created") -> dict[str, str]:
         return {f"{prefix}_from": self.start.isoformat(), f"{prefix}_to": self.end.isoformat()}
 
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as aware moments [start, end): midnight of its first day to midnight after its last."""
+        tz = timezone.get_current_timezone()
+        return dt.datetime.combine(self.start, dt.time(), tzinfo=tz), dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+
 
 def period(name: str, today: dt.date | None = None) -> Period:
     today = today or timezone.localdate()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from minyi.appeals.queries import visible_to
 from minyi.cockpit.exports import to_xlsx
+from minyi.core.context import POINTS_ROLES
 from minyi.core.pii import mask_phone
 from minyi.core.roles import roles_of
 from minyi.points import importer, labels, queries, services
@@ -24,7 +25,7 @@ from minyi.points.models import Point, PointAudit
 from minyi.workflow.policy import Role
 from minyi.workflow.services import ActionForbidden, Actor
 
-LOOP_ROLES = frozenset({Role.OPERATOR, Role.DISPATCHER, Role.HANDLER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
+LOOP_ROLES = POINTS_ROLES  # the same roles see the navigation link (minyi.core.context)
 PAGE = 50
 
 

@@ -93,9 +93,7 @@ def reply_quality(p: queries.Period) -> list[dict[str, Any]]:
     """答复质量 per department for the period (``minyi.replyqc``): the share of replies the check flagged."""
     from minyi.replyqc.services import department_quality
 
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(p.start, dt.time(), tzinfo=tz)
-    end = dt.datetime.combine(p.end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    start, end = p.bounds()
     return [
         {
             "unit": r.department,

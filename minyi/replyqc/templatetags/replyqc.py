@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import template
-from django.utils import timezone
 
 from minyi.replyqc import services
 from minyi.workflow.machine import State
@@ -34,8 +32,5 @@ def reply_quality_table(start: Any, end: Any) -> dict[str, Any]:
 
 @register.inclusion_tag("replyqc/_quality_table.html")
 def reply_quality_for(period: Any) -> dict[str, Any]:
-    """The same table for a cockpit period (``start``/``end`` dates, the end inclusive): ``{% reply_quality_for p %}``."""
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(period.start, dt.time(), tzinfo=tz)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    return services.quality_context(start, end)
+    """The same table for a cockpit period (``cockpit.queries.Period``): ``{% reply_quality_for p %}``."""
+    return services.quality_context(*period.bounds())
