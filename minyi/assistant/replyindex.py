@@ -203,24 +203,30 @@ class _View:
         w = weights.astype(np.float32)
         return np.concatenate([np.asarray(sub[:, cols] @ w, dtype=np.float64).ravel() for sub, _sat in self.blocks()])
 
-    def scores(self, q: dict[int, int]) -> tuple[FloatArray, FloatArray]:
-        """(TF-IDF cosine, BM25 with query-term weighting) for every row."""
+    def query_weights(self, q: dict[int, int]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
+        """The query's columns with their cosine and BM25 weights (its heaviest terms), or None."""
         if not q or not self.n:
-            return np.zeros(self.n), np.zeros(self.n)
+            return None
         cols = np.fromiter(q, dtype=np.int64, count=len(q))
         qtf = 1.0 + np.log(np.fromiter(q.values(), dtype=np.float64, count=len(q)))
         keep = self.df[cols] > 0
         cols, qtf = cols[keep], qtf[keep]
         if not len(cols):
-            return np.zeros(self.n), np.zeros(self.n)
+            return None
         idf = self.idf(cols)
         qw = qtf * idf
         if len(cols) > MAX_QUERY_TERMS:  # the rarest terms decide; frequent ones cost the most (long postings)
             keep_top = np.argpartition(-qw, MAX_QUERY_TERMS - 1)[:MAX_QUERY_TERMS]
             cols, qtf, idf, qw = cols[keep_top], qtf[keep_top], idf[keep_top], qw[keep_top]
         qw /= np.sqrt((qw * qw).sum()) or 1.0
-        cos_w = (qw * idf).astype(np.float32)
-        bm_w = (qtf * self.bm25_idf(cols)).astype(np.float32)
+        return cols, (qw * idf).astype(np.float32), (qtf * self.bm25_idf(cols)).astype(np.float32)
+
+    def scores(self, q: dict[int, int]) -> tuple[FloatArray, FloatArray]:
+        """(TF-IDF cosine, BM25 with query-term weighting) for every row."""
+        weights = self.query_weights(q)
+        if weights is None:
+            return np.zeros(self.n), np.zeros(self.n)
+        cols, cos_w, bm_w = weights
         cos_parts: list[FloatArray] = []
         bm_parts: list[FloatArray] = []
         for sub, sat in self.blocks():
@@ -228,6 +234,29 @@ class _View:
             if sat is not None:
                 bm_parts.append(np.asarray(sat[:, cols] @ bm_w, dtype=np.float64).ravel())
         return np.concatenate(cos_parts), np.concatenate(bm_parts) if bm_parts else np.zeros(self.n)
+
+
+    def unit_row(self, counts: dict[int, int]) -> dict[int, float]:
+        """A text that is not a row, weighted as rows are stored (sublinear tf over its TF-IDF norm)."""
+        if not counts:
+            return {}
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        norm = float(np.sqrt(((tf * self.idf(cols)) ** 2).sum())) or 1.0
+        return dict(zip(cols.tolist(), (tf / norm).tolist(), strict=True))
+
+    def score_text(self, counts: dict[int, int], q: dict[int, int]) -> tuple[float, float]:
+        """(TF-IDF cosine, BM25) of a text that is not a row, against the query, as ``scores`` would give it."""
+        weights = self.query_weights(q)
+        if weights is None or not counts:
+            return 0.0, 0.0
+        cols, cos_w, bm_w = weights
+        row = self.unit_row(counts)
+        cos = float(sum(row.get(c, 0.0) * float(w) for c, w in zip(cols.tolist(), cos_w, strict=True)))
+        length = sum(counts.values())
+        k = K1 * (1 - B + B * length / max(self.total_len / max(self.n, 1), 1e-9))
+        bm = sum((counts[c] * (K1 + 1) / (counts[c] + k)) * float(w) for c, w in zip(cols.tolist(), bm_w, strict=True) if c in counts)
+        return cos, float(bm)
 
 
 def _z(s: FloatArray) -> FloatArray:
@@ -338,9 +367,23 @@ class ReplyIndex:
 
     def precedent_scores(self, query: str, hidden: BoolArray | None = None) -> FloatArray:
         """Every reply's cosine with the replies of the precedents, weighted; never from its own appeal."""
+        pq = self._precedent_query(query, hidden)
+        if pq is None:
+            return np.zeros(len(self))
+        top, w, rows, cols, vals, idf2 = pq
+        out = self.char.weighted(cols, vals)
+        for j, wj, row in zip(top.tolist(), w.tolist(), rows, strict=True):
+            own = np.asarray([row.get(c, 0.0) for c in cols.tolist()])
+            out[j] -= wj * float((own * own * idf2).sum())
+        return out
+
+    def _precedent_query(
+        self, query: str, hidden: BoolArray | None
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, list[dict[int, float]], npt.NDArray[np.int64], FloatArray, FloatArray] | None:
+        """The precedents, their weights and stored rows, and the precedent query's columns and weights."""
         top, w = self.precedents(query, hidden)
         if not len(top):
-            return np.zeros(len(self))
+            return None
         view = self.char
         rows: list[dict[int, float]] = []
         acc: dict[int, float] = {}
@@ -356,11 +399,7 @@ class ReplyIndex:
         if len(cols) > PRECEDENT_TERMS:
             keep = np.argpartition(-vals, PRECEDENT_TERMS - 1)[:PRECEDENT_TERMS]
             cols, vals, idf2 = cols[keep], vals[keep], idf2[keep]
-        out = view.weighted(cols, vals)
-        for j, wj, row in zip(top.tolist(), w.tolist(), rows, strict=True):
-            own = np.asarray([row.get(c, 0.0) for c in cols.tolist()])
-            out[j] -= wj * float((own * own * idf2).sum())
-        return out
+        return top, w, rows, cols, vals, idf2
 
     def fused(self, views: dict[str, FloatArray]) -> FloatArray:
         total = np.zeros(len(self))
@@ -370,12 +409,17 @@ class ReplyIndex:
         return total
 
     def candidates(
-        self, query: str, pool: int = POOL, hidden: BoolArray | None = None, query_vector: npt.NDArray[np.float32] | None = None
+        self,
+        query: str,
+        pool: int = POOL,
+        hidden: BoolArray | None = None,
+        query_vector: npt.NDArray[np.float32] | None = None,
+        views: dict[str, FloatArray] | None = None,
     ) -> list[Candidate]:
         """The best ``pool`` distinct texts by fused score (one row per group of identical replies)."""
         if not len(self):
             return []
-        views = self.view_scores(query, hidden, query_vector)
+        views = views if views is not None else self.view_scores(query, hidden, query_vector)
         cos = views["dense"]
         fused = self.fused(views)
         zs = {name: _z(v) for name, v in views.items()}
@@ -394,10 +438,67 @@ class ReplyIndex:
             )
             if len(out) >= pool:
                 break
-        for name in VIEWS:
-            for r, c in enumerate(sorted(out, key=lambda c: -c.views[name])):
-                c.ranks[name] = r
+        _rank(out)
         return out
+
+    def fit_of(
+        self,
+        query: str,
+        reply: str,
+        hidden: BoolArray | None = None,
+        query_vector: npt.NDArray[np.float32] | None = None,
+        reply_vector: npt.NDArray[np.float32] | None = None,
+    ) -> float | None:
+        """P(``reply`` is this appeal's own answer), judged among the archive's best replies for it.
+
+        The reply (a draft, not a row) is scored by every view as a row would be, put into the
+        pool in place of any identical archived text, and the re-ranker orders the pool. None
+        without a fitted re-ranker. This is what 答复质检 asks: would this reply be found as the
+        answer to this appeal, or does another appeal's reply fit better?
+        """
+        if self.reranker is None or not len(self) or not reply.strip():
+            return None
+        views = self.view_scores(query, hidden, query_vector)
+        raw = self._draft_scores(query, reply, hidden, query_vector, reply_vector)
+        z = {}
+        for name, arr in views.items():
+            sd = float(arr.std())
+            z[name] = (raw[name] - float(arr.mean())) / sd if sd > 0 else 0.0
+        fused = sum(w * z[name] for name, w in self.weights.items() if w)
+        group = self._first.get(" ".join(reply.split()))
+        pool = [c for c in self.candidates(query, views=views) if self.groups[c.row] != group][: POOL - 1]
+        draft = Candidate(-1, -1, reply, float(fused), z, cos=raw["dense"])
+        pool = sorted([*pool, draft], key=lambda c: -c.fused)
+        _rank(pool)
+        p = self.reranker.order(self, query, pool)
+        return float(p[pool.index(draft)])
+
+    def _draft_scores(
+        self,
+        query: str,
+        reply: str,
+        hidden: BoolArray | None,
+        query_vector: npt.NDArray[np.float32] | None,
+        reply_vector: npt.NDArray[np.float32] | None,
+    ) -> dict[str, float]:
+        head, _sep, body = query.strip().partition("\n")
+        if body and self.title_boost > 1:
+            query = "\n".join([head] * self.title_boost + [body])
+        cc, _bm = self.char.score_text(self.char.counts(reply), self.char.counts(query))
+        wc, wb = self.word.score_text(self.word.counts(reply), self.word.counts(query))
+        prec = 0.0
+        pq = self._precedent_query(query, hidden)
+        if pq is not None:
+            top, w, _rows, cols, vals, idf2 = pq
+            row = self.char.unit_row(self.char.counts(reply))
+            mine = np.asarray([row.get(c, 0.0) for c in cols.tolist()])
+            prec = float((mine * vals).sum())
+            group = self._first.get(" ".join(reply.split()))
+            for j, wj in zip(top.tolist(), w.tolist(), strict=True):
+                if self.groups[j] == group:  # the reply is a precedent's own text: not scored from its appeal
+                    prec -= wj * float((mine * mine * idf2).sum())
+        cos = float(np.dot(query_vector, reply_vector)) if query_vector is not None and reply_vector is not None else 0.0
+        return {"char": cc, "word": wc, "bm25w": wb, "prec": prec, "dense": cos}
 
     def search(
         self, query: str, k: int = 5, exclude_keys: set[int] | None = None, query_vector: npt.NDArray[np.float32] | None = None
@@ -409,6 +510,12 @@ class ReplyIndex:
         order = self.reranker.order(self, query, cands) if self.reranker is not None else np.asarray([c.fused for c in cands])
         best = np.argsort(-order, kind="stable")[:k]
         return [(cands[int(i)].key, float(order[int(i)])) for i in best]
+
+
+def _rank(cands: list[Candidate]) -> None:
+    for name in VIEWS:
+        for r, c in enumerate(sorted(cands, key=lambda c: -c.views[name])):
+            c.ranks[name] = r
 
 
 def fit_reranker(index: ReplyIndex, queries: Sequence[str], own_rows: Sequence[int], **kw: Any) -> Reranker | None:

@@ -68,11 +68,11 @@ FEATURES = (
     "title_in_reply", "title_run", "quote_title", "word_overlap", "char_cos", "codes_shared", "codes_extra",
     "places_shared", "places_extra", "nums_shared", "reply_in_appeal", "appeal_in_reply", "log_reply_len",
     "log_content_len", "boiler_share", "w_title", "w_appeal", "w_reply", "tfidf_cos", "rare_shared", "rare_extra",
-    "bias",
+    "has_dense", "dense_cos", "has_fit", "fit_logit", "bias",
 )  # fmt: skip
 # Hand-set default (used until the district's own archive has been fitted): each weight says how
 # much one unit of the feature moves the log-odds that the reply answers this appeal.
-DEFAULT_WEIGHTS = (3.0, 2.0, 1.5, 3.0, 4.0, 0.6, -0.8, 0.5, -0.5, 0.2, 1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 1.0, 3.0, 0.5, -2.0, -5.0)
+DEFAULT_WEIGHTS = (3.0, 2.0, 1.5, 3.0, 4.0, 0.6, -0.8, 0.5, -0.5, 0.2, 1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 1.0, 3.0, 0.5, -2.0, -6.8, 8.0, 0.0, 0.0, -5.0)
 IdfFn = Callable[[str], float]
 
 
@@ -179,7 +179,10 @@ def _idf_features(title: str, appeal: str, reply: str, idf: IdfFn) -> list[float
     ]
 
 
-def features(title: str, content: str, reply: str, idf: IdfFn | None = None) -> list[float]:
+def features(title: str, content: str, reply: str, idf: IdfFn | None = None, dense_cos: float | None = None, fit: float | None = None) -> list[float]:
+    """The pair's features (``FEATURES``); ``dense_cos`` is the cosine of the appeal's and the reply's
+    vectors (assistant/dense.py) when both are known, else the dense pair reads 0; ``fit`` is the
+    past-replies index's P(this is the appeal's own reply) among the archive (``ReplyIndex.fit_of``)."""
     title_s, content_s, reply_s = _KEEP.sub("", squash(title)), squash(content), squash(reply)
     appeal = squash(title) + content_s
     tg, ag, rg = grams(title_s), grams(appeal), grams(reply_s)
@@ -207,6 +210,10 @@ def features(title: str, content: str, reply: str, idf: IdfFn | None = None) -> 
         math.log1p(len(content_s)),
         1.0 - len(sub) / max(len(_KEEP.sub("", reply_s)), 1),
         *_idf_features(title, squash(title) + " " + content, _USER.sub(" ", reply), idf or _uniform),
+        0.0 if dense_cos is None else 1.0,
+        0.0 if dense_cos is None else dense_cos,
+        0.0 if fit is None else 1.0,
+        0.0 if fit is None else math.log(min(max(fit, 1e-4), 1 - 1e-4) / (1 - min(max(fit, 1e-4), 1 - 1e-4))),
         1.0,
     ]
 
@@ -249,9 +256,11 @@ def check_reply(
     citizen_numbers: Iterable[str] = (),
     weights: Sequence[float] = DEFAULT_WEIGHTS,
     idf: IdfFn | None = None,
+    dense_cos: float | None = None,
+    fit: float | None = None,
 ) -> QcResult:
     reply = reply or ""
-    x = features(title, content, reply, idf)
+    x = features(title, content, reply, idf, dense_cos, fit)
     rel = relevance(x, weights)
     comp, missing = completeness(reply)
     result = QcResult(relevance=rel, completeness=comp, missing=missing)

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Count, Q
 
 from minyi.appeals.models import Appeal
+from minyi.assistant.models import PastReply
 from minyi.core.roles import roles_of
 from minyi.replyqc.check import DEFAULT_WEIGHTS, FEATURES, QcResult, check_reply, features
 from minyi.replyqc.models import ReplyCheck
@@ -28,6 +30,7 @@ from minyi.workflow.policy import Role
 log = logging.getLogger("minyi.replyqc")
 QUALITY_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN})
 MIN_FIT = 50
+FIT_WITH_INDEX = 3000
 _weights_cache: dict[str, Any] = {}
 
 
@@ -62,7 +65,37 @@ def check_appeal(appeal: Appeal, reply: str) -> QcResult:
     """
     from minyi.assistant.services import past_reply_idf
 
-    return check_reply(appeal.title, appeal.content, reply, citizen_numbers=[appeal.phone or ""], weights=weights(), idf=past_reply_idf())
+    av, rv = _vectors(appeal, reply)
+    return check_reply(
+        appeal.title,
+        appeal.content,
+        reply,
+        citizen_numbers=[appeal.phone or ""],
+        weights=weights(),
+        idf=past_reply_idf(),
+        dense_cos=float(av @ rv) if av is not None and rv is not None else None,
+        fit=_fit_of(appeal.title, appeal.content, reply, av, rv),
+    )
+
+
+def _vectors(appeal: Appeal, reply: str) -> tuple[Any, Any]:
+    """The appeal's (cached) and the reply's vectors when dense vectors are on (about 0.3 s for the reply)."""
+    from minyi.assistant import vectors
+
+    if not vectors.enabled() or not reply.strip():
+        return None, None
+    av = vectors.appeal_vector(appeal.pk, appeal.title, appeal.content)
+    return av, vectors.current().replies([reply])[0] if av is not None else None
+
+
+def _fit_of(title: str, content: str, reply: str, av: Any = None, rv: Any = None, hidden: Any = None) -> float | None:
+    """P(the reply answers this appeal) among the past replies, once 小惠's index has a re-ranker in this process."""
+    from minyi.assistant.services import _PAST
+
+    index = _PAST.index
+    if index is None or index.reranker is None:
+        return None
+    return index.fit_of(f"{title}\n{content}", reply, hidden, av, rv)
 
 
 def fit(out: Path | None = None, *, limit: int = 20000, seed: int = 0) -> dict[str, Any]:
@@ -77,27 +110,39 @@ def fit(out: Path | None = None, *, limit: int = 20000, seed: int = 0) -> dict[s
         Appeal.objects.exclude(reply_text="")
         .filter(status__in=[State.PENDING_CALLBACK, State.CLOSED])
         .order_by("-id")
-        .values_list("title", "content", "reply_text", "category_id")[:limit]
+        .values_list("id", "title", "content", "reply_text", "category_id")[:limit]
     )
     if len(rows) < MIN_FIT:
         raise ValueError(f"已答复的诉求只有 {len(rows)} 件，至少需要 {MIN_FIT} 件才能训练答复质检模型。")
     from minyi.assistant.services import past_reply_idf, past_reply_index
 
-    past_reply_index()  # the IDF the check will use
+    index = past_reply_index()  # the IDF (and the re-ranker) the check will use
     idf = past_reply_idf()
+    if index.reranker is not None:
+        rows = rows[:FIT_WITH_INDEX]  # each pair is also judged by the index (~20 ms)
     rng = random.Random(seed)
     by_cat: dict[Any, list[int]] = {}
     for i, r in enumerate(rows):
-        by_cat.setdefault(r[3], []).append(i)
+        by_cat.setdefault(r[4], []).append(i)
     X: list[list[float]] = []
     y: list[int] = []
-    for title, content, reply, cat in rows:
-        others = [j for j in by_cat[cat] if rows[j][2] != reply] or [j for j in range(len(rows)) if rows[j][2] != reply]
+    # A past appeal's own archived reply never speaks for it (its row is hidden from the precedents).
+    row_of_appeal = dict(PastReply.objects.values_list("appeal_id", "id"))
+    row_of_key = {key: r for r, key in enumerate(index.keys)}
+    for appeal_id, title, content, reply, cat in rows:
+        others = [j for j in by_cat[cat] if rows[j][3] != reply] or [j for j in range(len(rows)) if rows[j][3] != reply]
         if not others:
             continue
-        X.append(features(title, content, reply, idf))
+        hidden = None
+        if index.reranker is not None:
+            hidden = np.zeros(len(index), dtype=bool)
+            own_row = row_of_key.get(row_of_appeal.get(appeal_id, -1))
+            if own_row is not None:
+                hidden[own_row] = True
+        other = rows[rng.choice(others)][3]
+        X.append(features(title, content, reply, idf, fit=_fit_of(title, content, reply, hidden=hidden)))
         y.append(1)
-        X.append(features(title, content, rows[rng.choice(others)][2], idf))
+        X.append(features(title, content, other, idf, fit=_fit_of(title, content, other, hidden=hidden)))
         y.append(0)
     model = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(X, y)
     data = {"weights": dict(zip(FEATURES, (round(float(v), 4) for v in model.coef_[0]), strict=True)), "pairs": len(y)}

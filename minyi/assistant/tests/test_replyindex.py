@@ -131,3 +131,22 @@ def test_dense_vectors_may_arrive_after_the_row() -> None:
     assert index.dense_scores(b).tolist() == [0.0, 1.0]
     hits = index.search("随便问问", k=2, query_vector=b)
     assert hits[0][0] == 2  # no shared words: the dense view decides
+
+
+def test_fit_of_a_draft_reply_prefers_the_appeals_own_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rerank, "MIN_QUERIES", 10)
+    pairs = archive()
+    index = ReplyIndex()
+    for i, (appeal, reply) in enumerate(pairs):
+        index.add(i, reply, appeal)
+    assert index.fit_of(pairs[0][0], pairs[0][1]) is None  # no re-ranker yet: no judgement
+    index.reranker = replyindex.fit_reranker(index, [a for a, _r in pairs], list(range(len(pairs))))
+    assert index.reranker is not None
+    appeal = pairs[7][0]  # 湖滨村 垃圾清运不及时
+    own = index.fit_of(appeal, pairs[7][1])
+    slip = index.fit_of(appeal, pairs[13][1])  # the same topic at 东门街: a copy-paste slip
+    fresh = index.fit_of(appeal, "您好！您反映的湖滨村垃圾清运不及时问题已收悉。经核实，湖滨村环卫车辆已每日清运两次。感谢您的监督！")
+    assert own is not None and slip is not None and fresh is not None
+    assert own > 0.5 > slip
+    assert fresh > slip  # a new draft (not archived) that answers this appeal
+    assert index.fit_of(appeal, "   ") is None
