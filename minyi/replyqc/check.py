@@ -72,7 +72,7 @@ FEATURES = (
 )  # fmt: skip
 # Hand-set default (used until the district's own archive has been fitted): each weight says how
 # much one unit of the feature moves the log-odds that the reply answers this appeal.
-DEFAULT_WEIGHTS = (3.0, 2.0, 1.5, 3.0, 4.0, 0.6, -0.8, 0.5, -0.5, 0.2, 1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 1.0, 3.0, 0.5, -2.0, -6.8, 8.0, 0.0, 0.0, -5.0)
+DEFAULT_WEIGHTS = (3.0, 2.0, 1.5, 3.0, 4.0, 0.6, -0.8, 0.5, -0.5, 0.2, 1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 1.0, 3.0, 0.5, -2.0, -6.8, 8.0, 0.0, 1.0, -5.0)
 IdfFn = Callable[[str], float]
 
 

@@ -85,7 +85,7 @@ def _vectors(appeal: Appeal, reply: str) -> tuple[Any, Any]:
     if not vectors.enabled() or not reply.strip():
         return None, None
     av = vectors.appeal_vector(appeal.pk, appeal.title, appeal.content)
-    return av, vectors.current().replies([reply])[0] if av is not None else None
+    return av, vectors.draft_vector(reply) if av is not None else None
 
 
 def _fit_of(title: str, content: str, reply: str, av: Any = None, rv: Any = None, hidden: Any = None) -> float | None:
