@@ -17,6 +17,7 @@ fused order.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -125,7 +126,7 @@ FEATURES = (
     "fused", "z_char", "z_word", "z_bm25w", "z_prec", "z_dense", "r_char", "r_word", "r_bm25w", "r_prec", "r_dense",
     "title_in_reply", "title_run", "quote_title", "codes_shared", "codes_extra", "codes_missing",
     "nums_shared", "reply_in_query", "query_in_reply", "log_reply_len", "log_query_len", "pos",
-    "d_fused", "d_char", "d_word", "d_prec", "d_dense", "cos_dense", "w_title", "w_query",
+    "d_fused", "d_char", "d_word", "d_prec", "d_dense", "cos_dense", "dprec", "d_dprec", "w_title", "w_query",
 )  # fmt: skip
 
 
@@ -136,6 +137,7 @@ def pair_features(q: QueryParts, cands: Sequence[Candidate]) -> FloatArray:
     top_w = max((c.views["word"] for c in cands), default=0.0)
     top_p = max((c.views["prec"] for c in cands), default=0.0)
     top_d = max((c.cos for c in cands), default=0.0)
+    top_dp = max((c.dprec for c in cands), default=0.0)
     for pos, c in enumerate(cands):
         reply = _WS.sub("", c.text)[:REPLY_CHARS]
         rg = r23 = gram_set(reply)
@@ -164,11 +166,21 @@ def pair_features(q: QueryParts, cands: Sequence[Candidate]) -> FloatArray:
                 c.views["prec"] - top_p,
                 c.cos - top_d,
                 c.cos,
+                c.dprec,
+                c.dprec - top_dp,
                 q.weighted(q.title_w, r23) if q.index is not None else 0.0,
                 q.weighted(q.query_w, r23) if q.index is not None else 0.0,
             ]
         )
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+@functools.cache
+def _threads() -> Any:
+    """The process's thread pools, found once (``threadpool_limits`` scans the libraries on every call)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 class GbmReranker:
@@ -178,11 +190,9 @@ class GbmReranker:
         self.model = model
 
     def order(self, index: ReplyIndex, query: str, cands: list[Candidate]) -> FloatArray:
-        from threadpoolctl import threadpool_limits
-
         X = pair_features(QueryParts(query, index), cands)
         # One thread: on 40 rows, starting the OpenMP pool costs more than the trees (17 ms against 4.6).
-        with threadpool_limits(1):
+        with _threads().limit(limits=1):
             p: FloatArray = self.model.predict_proba(X)[:, 1]
         return p
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from minyi.assistant import replyindex, rerank
+from minyi.assistant import hashview, replyindex, rerank
 from minyi.assistant.replyindex import ReplyIndex, char_grams
 
 PLACES = ["明湖路", "湖滨村", "东门街", "西园小区", "南塘社区", "北苑大道", "青石桥", "柳岸花园"]
@@ -51,7 +51,7 @@ def test_finds_the_own_reply_and_collapses_identical_replies() -> None:
 
 
 def test_adding_appends_and_never_retokenises(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(replyindex, "BLOCK", 4)
+    monkeypatch.setattr(hashview, "BLOCK", 4)
     index = ReplyIndex()
     pairs = archive()
     calls: list[str] = []

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from minyi.appeals.models import Appeal
-from minyi.assistant import rerank, services as assistant
+from minyi.assistant import rerank
+from minyi.assistant import services as assistant
 from minyi.assistant.tests.test_harvest_similar import closed
 from minyi.replyqc import services
 from minyi.workflow.machine import State
