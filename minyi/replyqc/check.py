@@ -7,7 +7,9 @@ Chinese that says what to fix. The checks:
 * **relevance** (``off_topic``): does the reply answer *this* appeal? Features of the pair: how
   much of the title the reply contains, how the words overlap, the places and numbers both
   name, and the places the reply names that the appeal does not (a copy-paste slip from a
-  similar case). Scored by a logistic model: fitted on the district's own archive
+  similar case), the dense cosine of the two vectors and the past-replies index's judgement
+  (``ReplyIndex.fit_of``: would this reply be found as this appeal's answer among the archive's
+  best replies for it?). Scored by a logistic model: fitted on the district's own archive
   (``minyi replyqc fit``), or the hand-set default weights below when none has been fitted;
 * **completeness** (``incomplete``, ``no_contact``): what was done, the result, a time, and a
   contact number where the reply promises one;
