@@ -257,9 +257,8 @@ def _fit_reranker(index: ReplyIndex) -> None:
     _PAST.fitted_at, _PAST.fitted_vectors = len(index), index.n_vectors
 
 
-def _read_vectors(index: ReplyIndex) -> None:
-    """Give the live index the vectors computed since it last looked (they arrive in the background)."""
-    have = PastReply.objects.filter(reply_vector__isnull=False).count()
+def _read_vectors(index: ReplyIndex, have: int) -> None:
+    """Give the live index the vectors computed since it last looked (``have``: rows with vectors now)."""
     if have == _PAST.vectors:
         return
     row_of = {key: r for r, key in enumerate(index.keys)}
@@ -298,10 +297,15 @@ def past_reply_index() -> ReplyIndex:
         for pk, reply, title, content, blob in new.values_list("id", "reply_text", "title", "content", "reply_vector").iterator():
             index.add(pk, reply, f"{title}\n{content}", from_bytes(blob))
             _PAST.last_id = pk
-        _read_vectors(index)
+        _read_vectors(index, stamp[2])
         _fit_reranker(index)
         _PAST.version = stamp
         return index
+
+
+def live_past_reply_index() -> ReplyIndex | None:
+    """The past-replies index if this process has built it already (never builds it)."""
+    return _PAST.index
 
 
 def past_reply_idf(min_size: int = 50) -> Callable[[str], float] | None:

@@ -90,9 +90,9 @@ def _vectors(appeal: Appeal, reply: str) -> tuple[Any, Any]:
 
 def _fit_of(title: str, content: str, reply: str, av: Any = None, rv: Any = None, hidden: Any = None) -> float | None:
     """P(the reply answers this appeal) among the past replies, once 小惠's index has a re-ranker in this process."""
-    from minyi.assistant.services import _PAST
+    from minyi.assistant.services import live_past_reply_index
 
-    index = _PAST.index
+    index = live_past_reply_index()
     if index is None or index.reranker is None:
         return None
     return index.fit_of(f"{title}\n{content}", reply, hidden, av, rv)
